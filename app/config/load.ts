@@ -1,0 +1,264 @@
+// Builds the configuration: embedded defaults → trakx.yaml → TRAKX_* environment → PORT.
+// Validation is env-schema (Ajv) over the one schema in schema.ts; the first problem
+// becomes a ConfigError that names the key, the value and what is allowed.
+
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { BlockList } from 'node:net';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import envSchema from 'env-schema';
+import { parse as parseYaml } from 'yaml';
+import { addTrusted } from './cidr.ts';
+import { DEFAULT_YAML } from './default-yaml.ts';
+import { parseDuration } from './duration.ts';
+import { configSchema } from './schema.ts';
+import type { Config } from './types.ts';
+
+export class ConfigError extends Error {
+  readonly key: string;
+  constructor(key: string, message: string) {
+    super(`invalid configuration: ${key}: ${message}`);
+    this.key = key;
+  }
+}
+
+export interface LoadOptions {
+  /** `--config FILE`; when absent ./trakx.yaml, then ~/.config/trakx/trakx.yaml. */
+  configPath?: string;
+  env?: NodeJS.ProcessEnv;
+  home?: string;
+  cwd?: string;
+  /** Write the commented default to ~/.config/trakx/trakx.yaml when no file exists. */
+  writeDefault?: boolean;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** The YAML file that was read, if any. */
+  file: string | undefined;
+}
+
+type SchemaNode = {
+  type?: string | readonly string[];
+  properties?: Record<string, SchemaNode>;
+  duration?: boolean;
+  enum?: readonly string[];
+  minimum?: number;
+  maximum?: number;
+  default?: unknown;
+  description?: string;
+};
+type Obj = Record<string, unknown>;
+
+export interface ConfigLeaf {
+  key: string;
+  env: string;
+  node: SchemaNode;
+}
+
+/** Every leaf key of the schema with its environment variable name, in schema order. */
+export function configLeaves(
+  node: SchemaNode = configSchema as SchemaNode,
+  prefix: string[] = [],
+): ConfigLeaf[] {
+  const out: ConfigLeaf[] = [];
+  for (const [name, child] of Object.entries(node.properties ?? {})) {
+    const path = [...prefix, name];
+    if (child.type === 'object' && child.properties) out.push(...configLeaves(child, path));
+    else out.push({ key: path.join('.'), env: `TRAKX_${path.join('_').toUpperCase()}`, node: child });
+  }
+  return out;
+}
+
+export function expandHome(path: string, home: string): string {
+  return path === '~' || path.startsWith('~/') ? join(home, path.slice(1)) : path;
+}
+
+export function defaultConfigPath(home: string): string {
+  return join(home, '.config', 'trakx', 'trakx.yaml');
+}
+
+/** Which YAML file applies, writing the embedded default on first run. */
+export function resolveConfigFile(opts: LoadOptions): string | undefined {
+  const home = opts.home ?? homedir();
+  const cwd = opts.cwd ?? process.cwd();
+  if (opts.configPath !== undefined) {
+    const file = resolve(cwd, opts.configPath);
+    if (!existsSync(file)) throw new ConfigError('--config', `file ${file} does not exist`);
+    return file;
+  }
+  const local = join(cwd, 'trakx.yaml');
+  if (existsSync(local)) return local;
+  const user = defaultConfigPath(home);
+  if (existsSync(user)) return user;
+  if (opts.writeDefault === false) return undefined;
+  try {
+    mkdirSync(dirname(user), { recursive: true, mode: 0o700 });
+    writeFileSync(user, DEFAULT_YAML, { mode: 0o644, flag: 'wx' });
+    return user;
+  } catch {
+    // A read-only home (containers) is fine: the embedded defaults apply.
+    return undefined;
+  }
+}
+
+function readYaml(file: string): Obj {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(file, `cannot be read as YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new ConfigError(file, 'must be a YAML mapping');
+  return parsed as Obj;
+}
+
+function setPath(target: Obj, path: string[], value: unknown): void {
+  let node = target;
+  for (const part of path.slice(0, -1)) {
+    const next = node[part];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[part] = {};
+    node = node[part] as Obj;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+function getPath(source: unknown, path: string[]): unknown {
+  let node = source;
+  for (const part of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Obj)[part];
+  }
+  return node;
+}
+
+/** Unknown keys are most often typos: refuse them rather than silently ignore them. */
+function rejectUnknown(data: unknown, node: SchemaNode, prefix: string[]): void {
+  if (typeof data !== 'object' || data === null || Array.isArray(data) || !node.properties) return;
+  for (const key of Object.keys(data)) {
+    const child = node.properties[key];
+    const path = [...prefix, key];
+    if (!child) {
+      const allowed = Object.keys(node.properties).join(', ');
+      throw new ConfigError(path.join('.'), `unknown key (allowed here: ${allowed})`);
+    }
+    if (child.type === 'object') rejectUnknown((data as Obj)[key], child, path);
+  }
+}
+
+function describeAllowed(node: SchemaNode): string {
+  if (node.enum) return `one of ${node.enum.join(', ')}`;
+  const range =
+    node.minimum !== undefined && node.maximum !== undefined
+      ? ` from ${node.minimum} to ${node.maximum}`
+      : node.minimum !== undefined
+        ? ` of at least ${node.minimum}`
+        : node.maximum !== undefined
+          ? ` of at most ${node.maximum}`
+          : '';
+  if (node.duration) return `a duration such as 90s, 30m or 1h${range ? ` (in seconds,${range})` : ''}`;
+  if (node.type === 'integer') return `an integer${range}`;
+  if (node.type === 'boolean') return 'true or false';
+  if (node.type === 'array') return 'a list (comma-separated in the environment)';
+  return `a ${node.type ?? 'value'}`;
+}
+
+const durationKeyword = {
+  keyword: 'duration',
+  modifying: true,
+  errors: true,
+  validate: function check(
+    _schema: boolean,
+    data: unknown,
+    parent: SchemaNode,
+    cxt?: { parentData: Obj; parentDataProperty: string | number },
+  ): boolean {
+    const seconds = parseDuration(data);
+    const ok =
+      seconds !== undefined &&
+      (parent.minimum === undefined || seconds >= parent.minimum) &&
+      (parent.maximum === undefined || seconds <= parent.maximum);
+    if (!ok) {
+      (check as unknown as { errors: unknown[] }).errors = [
+        { keyword: 'duration', message: describeAllowed(parent), params: {} },
+      ];
+      return false;
+    }
+    if (cxt) cxt.parentData[cxt.parentDataProperty] = seconds;
+    return true;
+  },
+};
+
+export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
+  const env = opts.env ?? process.env;
+  const home = opts.home ?? homedir();
+  const file = resolveConfigFile(opts);
+  const data: Obj = file ? readYaml(file) : {};
+  rejectUnknown(data, configSchema as SchemaNode, []);
+
+  for (const leaf of configLeaves()) {
+    const value = env[leaf.env];
+    if (value === undefined || value === '') continue;
+    const parsed =
+      leaf.node.type === 'array'
+        ? value
+            .split(',')
+            .map((v) => v.trim())
+            .filter(Boolean)
+        : value;
+    setPath(data, leaf.key.split('.'), parsed);
+  }
+  if (env.PORT !== undefined && env.PORT !== '') setPath(data, ['http', 'port'], env.PORT);
+
+  const original = structuredClone(data);
+  let merged: Obj;
+  try {
+    merged = envSchema({
+      schema: structuredClone(configSchema) as unknown as Obj,
+      data,
+      env: false,
+      ajv: {
+        customOptions(ajv: { addKeyword(def: unknown): unknown }) {
+          ajv.addKeyword(durationKeyword);
+          return ajv as never;
+        },
+      },
+    }) as Obj;
+  } catch (err) {
+    const first = (err as { errors?: { instancePath: string; message?: string }[] }).errors?.[0];
+    if (!first) throw err;
+    const path = first.instancePath.split('/').filter(Boolean);
+    const key = path.join('.');
+    const leaf = configLeaves().find((l) => l.key === key);
+    const value = JSON.stringify(getPath(original, path));
+    const fromEnv = leaf && env[leaf.env] !== undefined ? ` (from ${leaf.env})` : '';
+    const allowed = leaf ? describeAllowed(leaf.node) : (first.message ?? 'invalid');
+    throw new ConfigError(key || 'config', `${value}${fromEnv} is not allowed; expected ${allowed}`);
+  }
+
+  const config = merged as unknown as Config;
+  if (config.db.expiry === 0) config.db.expiry = config.announce.base + config.announce.fuzz + 300;
+  if (config.numwant.default > config.numwant.limit) {
+    throw new ConfigError(
+      'numwant.default',
+      `${config.numwant.default} is not allowed; expected at most numwant.limit (${config.numwant.limit})`,
+    );
+  }
+  const proxies = new BlockList();
+  for (const entry of config.http.trustProxy) {
+    try {
+      addTrusted(proxies, entry);
+    } catch (err) {
+      throw new ConfigError(
+        'http.trustProxy',
+        `${JSON.stringify(entry)} is not allowed: ${(err as Error).message}`,
+      );
+    }
+  }
+  config.db.backup.path = expandHome(config.db.backup.path, home);
+  config.path.pid = expandHome(config.path.pid, home);
+  config.path.log = expandHome(config.path.log, home);
+  return { config, file };
+}

@@ -1,0 +1,208 @@
+// The one JSON schema of trakx's configuration. Every leaf carries its default and a
+// description; the README's key table, the environment names and the validation all
+// come from here, so a key exists in exactly one place.
+//
+// `duration: true` marks values given as `90s`, `30m`, `1h` (or bare seconds); the
+// loader's Ajv keyword turns them into a number of seconds before range checks run.
+
+export const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    loglevel: {
+      type: 'string',
+      enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
+      default: 'info',
+      description: 'Log level.',
+    },
+    announce: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        base: {
+          type: ['string', 'number'],
+          duration: true,
+          minimum: 60,
+          default: '30m',
+          description: 'Base announce interval.',
+        },
+        fuzz: {
+          type: ['string', 'number'],
+          duration: true,
+          minimum: 0,
+          default: '5m',
+          description: 'Random extra added to each interval, in [0, fuzz), spreading re-announces.',
+        },
+        min: {
+          type: ['string', 'number'],
+          duration: true,
+          minimum: 0,
+          default: '15m',
+          description: '`min interval` sent to clients: they must not re-announce sooner.',
+        },
+      },
+    },
+    http: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: true, description: 'Serve the HTTP tracker.' },
+        ip: {
+          type: 'string',
+          default: '::',
+          description: 'Address to listen on; `::` is every interface of both families.',
+        },
+        port: { type: 'integer', minimum: 1, maximum: 65535, default: 1337, description: 'HTTP port.' },
+        trustProxy: {
+          type: 'array',
+          items: { type: 'string' },
+          default: [],
+          description:
+            'Addresses or CIDRs of reverse proxies whose `X-Forwarded-For` is believed (comma-separated in the environment).',
+        },
+      },
+    },
+    udp: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: true, description: 'Serve the UDP tracker (BEP 15).' },
+        ip: {
+          type: 'string',
+          default: '::',
+          description: 'Address to listen on; `::` serves IPv4 and IPv6 on one dual-stack socket.',
+        },
+        port: { type: 'integer', minimum: 1, maximum: 65535, default: 1337, description: 'UDP port.' },
+        bufferSize: {
+          type: 'integer',
+          minimum: 65536,
+          default: 4194304,
+          description:
+            'Socket receive and send buffer size in bytes (the kernel may cap it: net.core.rmem_max).',
+        },
+        connections: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            expiry: {
+              type: ['string', 'number'],
+              duration: true,
+              minimum: 60,
+              maximum: 86400,
+              default: '6m',
+              description:
+                'How long a connection id stays valid (clients such as uTorrent reuse one ~5 min).',
+            },
+          },
+        },
+      },
+    },
+    numwant: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        default: {
+          type: 'integer',
+          minimum: 0,
+          default: 50,
+          description: 'Peers returned when the client does not say how many it wants.',
+        },
+        limit: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 1000,
+          default: 200,
+          description: 'Most peers ever returned.',
+        },
+      },
+    },
+    scrape: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxHashes: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 1000,
+          default: 100,
+          description: 'Most info_hashes in one HTTP scrape (UDP is bounded by BEP 15 at 74).',
+        },
+      },
+    },
+    db: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        expiry: {
+          type: ['string', 'number'],
+          duration: true,
+          minimum: 0,
+          default: 0,
+          description: 'Peer lifetime without a re-announce; 0 means announce.base + announce.fuzz + 5m.',
+        },
+        trim: {
+          type: ['string', 'number'],
+          duration: true,
+          minimum: 1,
+          default: '1m',
+          description: 'How often the expiry sweep walks the store (in small slices, never a full stop).',
+        },
+        maxPeersPerTorrent: {
+          type: 'integer',
+          minimum: 1,
+          default: 50000,
+          description: 'Peers kept per torrent and address family; a new peer beyond it evicts the stalest.',
+        },
+        maxTorrents: {
+          type: 'integer',
+          minimum: 1,
+          default: 2000000,
+          description: 'Torrents kept; an announce for a new torrent beyond it gets a failure reason.',
+        },
+        backup: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            interval: {
+              type: ['string', 'number'],
+              duration: true,
+              minimum: 0,
+              default: '5m',
+              description: 'How often the swarms are saved to disk; 0 turns periodic saves off.',
+            },
+            path: {
+              type: 'string',
+              default: '~/.cache/trakx/trakx.db',
+              description: 'Snapshot file (`~` is the home directory).',
+            },
+          },
+        },
+      },
+    },
+    path: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        pid: {
+          type: 'string',
+          default: '~/.cache/trakx/trakx.pid',
+          description: 'Pid file written by `trakx start`.',
+        },
+        log: {
+          type: 'string',
+          default: '~/.cache/trakx/trakx.log',
+          description: 'Log file used by `trakx start`.',
+        },
+      },
+    },
+  },
+} as const;

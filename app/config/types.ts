@@ -1,0 +1,27 @@
+// The validated configuration as the rest of the app sees it. Durations are seconds.
+// It is built once by load.ts and passed down; nothing reads it from a global.
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+export interface Config {
+  loglevel: LogLevel;
+  announce: { base: number; fuzz: number; min: number };
+  http: { enabled: boolean; ip: string; port: number; trustProxy: string[] };
+  udp: {
+    enabled: boolean;
+    ip: string;
+    port: number;
+    bufferSize: number;
+    connections: { expiry: number };
+  };
+  numwant: { default: number; limit: number };
+  scrape: { maxHashes: number };
+  db: {
+    expiry: number;
+    trim: number;
+    maxPeersPerTorrent: number;
+    maxTorrents: number;
+    backup: { interval: number; path: string };
+  };
+  path: { pid: string; log: string };
+}

@@ -1,0 +1,116 @@
+// IP addresses as bytes. Peers are stored and sent in compact form (BEP 23: 4-byte
+// IPv4 + port; BEP 7: 16-byte IPv6 + port), so text addresses from sockets are turned
+// into bytes once, IPv4-mapped IPv6 (::ffff:a.b.c.d) unmapped to plain IPv4.
+
+export const V4 = 4;
+export const V6 = 6;
+export type Family = typeof V4 | typeof V6;
+
+/**
+ * Parse a textual IPv4 or IPv6 address into out (4 or 16 bytes at offset 0).
+ * Returns the family (4 or 6; mapped addresses come back as 4) or 0 if malformed.
+ */
+export function parseAddress(text: string, out: Uint8Array): 0 | Family {
+  if (text.indexOf(':') < 0) return parseV4(text, out, 0) ? V4 : 0;
+  if (!parseV6(text, out)) return 0;
+  if (isMapped(out)) {
+    out.copyWithin(0, 12, 16);
+    return V4;
+  }
+  return V6;
+}
+
+function isMapped(b: Uint8Array): boolean {
+  for (let i = 0; i < 10; i++) if (b[i] !== 0) return false;
+  return b[10] === 0xff && b[11] === 0xff;
+}
+
+function parseV4(text: string, out: Uint8Array, off: number): boolean {
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (digits === 0 || part > 3) return false;
+      out[off + part++] = value;
+      value = 0;
+      digits = 0;
+    } else {
+      const d = c - 0x30;
+      if (d < 0 || d > 9 || digits === 3) return false;
+      if (digits === 1 && value === 0) return false; // no leading zeros (octal ambiguity)
+      value = value * 10 + d;
+      if (value > 255) return false;
+      digits++;
+    }
+  }
+  return part === 4;
+}
+
+function parseV6(text: string, out: Uint8Array): boolean {
+  const zone = text.indexOf('%');
+  const s = zone >= 0 ? text.slice(0, zone) : text;
+  const dbl = s.indexOf('::');
+  if (dbl >= 0 && s.indexOf('::', dbl + 1) >= 0) return false;
+  const head = dbl >= 0 ? s.slice(0, dbl) : s;
+  const tail = dbl >= 0 ? s.slice(dbl + 2) : '';
+  const hp = head === '' ? [] : head.split(':');
+  const tp = tail === '' ? [] : tail.split(':');
+  const words: number[] = [];
+  const parts = [...hp, ...tp];
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (p.indexOf('.') >= 0) {
+      if (i !== parts.length - 1) return false;
+      const b = new Uint8Array(4);
+      if (!parseV4(p, b, 0)) return false;
+      words.push((b[0]! << 8) | b[1]!, (b[2]! << 8) | b[3]!);
+      continue;
+    }
+    if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return false;
+    words.push(Number.parseInt(p, 16));
+  }
+  const headWords = hp.length;
+  const tailWords = words.length - headWords;
+  if (dbl < 0 && words.length !== 8) return false;
+  if (dbl >= 0 && words.length > 7) return false;
+  out.fill(0, 0, 16);
+  for (let i = 0; i < headWords; i++) {
+    out[i * 2] = words[i]! >> 8;
+    out[i * 2 + 1] = words[i]! & 0xff;
+  }
+  for (let i = 0; i < tailWords; i++) {
+    const w = words[headWords + i]!;
+    const at = 8 - tailWords + i;
+    out[at * 2] = w >> 8;
+    out[at * 2 + 1] = w & 0xff;
+  }
+  return true;
+}
+
+/** Text form of 4 or 16 address bytes (for the non-compact dictionary model). */
+export function formatAddress(bytes: Uint8Array, off: number, family: Family): string {
+  if (family === V4) return `${bytes[off]}.${bytes[off + 1]}.${bytes[off + 2]}.${bytes[off + 3]}`;
+  const words: number[] = [];
+  for (let i = 0; i < 8; i++) words.push((bytes[off + i * 2]! << 8) | bytes[off + i * 2 + 1]!);
+  // RFC 5952: compress the longest run (length ≥ 2) of zero words.
+  let best = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = words.map((w) => w.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}

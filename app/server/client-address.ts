@@ -1,0 +1,65 @@
+// Which address an HTTP announce is from: the socket's, IPv4-mapped IPv6 unmapped.
+// X-Forwarded-For is believed only when the socket peer is a configured trusted proxy,
+// and then the right-most entry that is not itself a trusted proxy is taken: entries
+// to its left were written by the client and can be anything.
+
+import { BlockList, isIP } from 'node:net';
+import { addTrusted } from '../config/cidr.ts';
+import { type Family, parseAddress } from '../protocol/address.ts';
+
+export class ClientAddress {
+  private readonly trusted: BlockList | null;
+  /** Parsed socket addresses, cached per connection (keep-alive reuses them). */
+  private readonly cache = new WeakMap<object, { family: Family; bytes: Uint8Array }>();
+
+  constructor(trustProxy: readonly string[]) {
+    if (trustProxy.length === 0) {
+      this.trusted = null;
+      return;
+    }
+    const list = new BlockList();
+    for (const entry of trustProxy) addTrusted(list, entry);
+    this.trusted = list;
+  }
+
+  /**
+   * Resolve into out (16 bytes). Returns the family, or 0 when no usable address exists
+   * (a trusted proxy sent a malformed X-Forwarded-For).
+   */
+  resolve(
+    socket: { remoteAddress?: string },
+    forwarded: string | string[] | undefined,
+    out: Uint8Array,
+  ): 0 | Family {
+    const remote = socket.remoteAddress ?? '';
+    if (this.trusted !== null && forwarded !== undefined && this.isTrusted(remote)) {
+      const header = Array.isArray(forwarded) ? forwarded.join(',') : forwarded;
+      const parts = header.split(',');
+      for (let i = parts.length - 1; i >= 0; i--) {
+        const candidate = parts[i]!.trim();
+        if (i > 0 && this.isTrusted(candidate)) continue;
+        return parseAddress(candidate, out);
+      }
+      return 0;
+    }
+    let hit = this.cache.get(socket);
+    if (hit === undefined) {
+      const bytes = new Uint8Array(16);
+      const family = parseAddress(remote, bytes);
+      if (family === 0) return 0;
+      hit = { family, bytes };
+      this.cache.set(socket, hit);
+    }
+    out.set(hit.bytes);
+    return hit.family;
+  }
+
+  private isTrusted(address: string): boolean {
+    const kind = isIP(address);
+    if (kind === 0 || this.trusted === null) return false;
+    if (kind === 6 && address.toLowerCase().startsWith('::ffff:') && isIP(address.slice(7)) === 4) {
+      return this.trusted.check(address.slice(7), 'ipv4');
+    }
+    return this.trusted.check(address, kind === 4 ? 'ipv4' : 'ipv6');
+  }
+}

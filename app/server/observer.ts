@@ -1,0 +1,41 @@
+// What the servers report about each request, for metrics. Small integer codes keep
+// the hot path free of strings; app/metrics/ implements this with prom-client and maps
+// the codes to static label values. NULL_OBSERVER is used when metrics are off.
+
+export const PROTO_HTTP = 0;
+export const PROTO_UDP = 1;
+export type Protocol = typeof PROTO_HTTP | typeof PROTO_UDP;
+export const PROTOCOLS = ['http', 'udp'] as const;
+
+export const ACTION_CONNECT = 0;
+export const ACTION_ANNOUNCE = 1;
+export const ACTION_SCRAPE = 2;
+export type Action = typeof ACTION_CONNECT | typeof ACTION_ANNOUNCE | typeof ACTION_SCRAPE;
+export const ACTIONS = ['connect', 'announce', 'scrape'] as const;
+
+export const RESULT_OK = 0;
+export const RESULT_CLIENT_ERROR = 1;
+export const RESULT_SERVER_ERROR = 2;
+export type Result = typeof RESULT_OK | typeof RESULT_CLIENT_ERROR | typeof RESULT_SERVER_ERROR;
+export const RESULTS = ['ok', 'client_error', 'server_error'] as const;
+
+/** Announce events as counted (index = AnnounceEvent code 0..4). */
+export const EVENTS = ['none', 'completed', 'started', 'stopped', 'paused'] as const;
+
+export interface RequestObserver {
+  /** A request finished. `start` is performance.now() when it arrived. */
+  request(protocol: Protocol, action: Action, result: Result, start: number): void;
+  /** A valid announce with its event code (0..4). */
+  announce(event: number): void;
+  /** A UDP error packet was sent (reason is one of a fixed set of short strings). */
+  udpError(reason: string): void;
+  /** Payload bytes received and sent. */
+  bytes(protocol: Protocol, received: number, sent: number): void;
+}
+
+export const NULL_OBSERVER: RequestObserver = {
+  request() {},
+  announce() {},
+  udpError() {},
+  bytes() {},
+};

@@ -1,0 +1,374 @@
+// The in-memory SwarmStore: torrents in a TorrentTable, peers of each family in a
+// PeerArena, each torrent's peers as a list of arena slots in a ListPool with seeders
+// first. Peer selection walks a random coprime stride over the list, so it costs
+// O(numwant) whatever the swarm size, copies nothing and never repeats a peer.
+
+import { FAST } from '../fast.ts';
+import type { Family } from '../protocol/address.ts';
+import { IpCounter } from './ip-counter.ts';
+import { ListPool } from './list-pool.ts';
+import { PeerArena } from './peer-arena.ts';
+import {
+  type PeerSink,
+  PUT_OK,
+  PUT_TORRENT_LIMIT,
+  type PutResult,
+  type SnapshotVisitor,
+  type StoreTotals,
+  type SwarmCounts,
+  type SwarmStore,
+} from './store.ts';
+import { TorrentTable } from './torrent-table.ts';
+
+export interface MemoryStoreOptions {
+  maxTorrents: number;
+  /** Per torrent and family; a new peer beyond it evicts the stalest. */
+  maxPeersPerTorrent: number;
+}
+
+const SEEDER = 1;
+const COUNTED = 2;
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) {
+    const t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+export class MemoryStore implements SwarmStore {
+  readonly torrents = new TorrentTable();
+  readonly arenas: [PeerArena, PeerArena] = [new PeerArena(4), new PeerArena(16)];
+  private readonly ips: [IpCounter, IpCounter] = [new IpCounter(4), new IpCounter(16)];
+  private readonly pool = new ListPool();
+  private readonly seedTotals = new Float64Array(2);
+  private readonly leechTotals = new Float64Array(2);
+  private sweepFamily = 0;
+  private sweepSlot = 0;
+
+  constructor(private readonly opts: MemoryStoreOptions) {}
+
+  put(
+    hash: Uint8Array,
+    hashOff: number,
+    family: Family,
+    addr: Uint8Array,
+    port: number,
+    peerId: Uint8Array,
+    idOff: number,
+    seeder: boolean,
+    completed: boolean,
+    now: number,
+  ): PutResult {
+    const torrents = this.torrents;
+    let t = torrents.find(hash, hashOff);
+    if (t < 0) {
+      if (torrents.size >= this.opts.maxTorrents) return PUT_TORRENT_LIMIT;
+      t = torrents.insert(hash, hashOff);
+    }
+    const f = family === 4 ? 0 : 1;
+    const arena = this.arenas[f];
+    let s = arena.find(t, addr, 0, port);
+    let wasLeecher = false;
+    if (s < 0) {
+      if (torrents.count[t * 2 + f]! >= this.opts.maxPeersPerTorrent) this.evictStalest(t, f);
+      s = arena.insert(t, addr, 0, port);
+      arena.flags[s] = 0;
+      this.listAdd(t, f, s, seeder);
+      if (!FAST) this.ips[f].add(addr, 0);
+    } else {
+      const isSeeder = (arena.flags[s]! & SEEDER) !== 0;
+      wasLeecher = !isSeeder;
+      if (seeder !== isSeeder) this.flip(t, f, s, seeder);
+    }
+    arena.peerId.set(peerId.subarray(idOff, idOff + 20), s * 20);
+    arena.seen[s] = now;
+    if ((completed || (wasLeecher && seeder)) && (arena.flags[s]! & COUNTED) === 0) {
+      arena.flags[s]! |= COUNTED;
+      torrents.downloaded[t]!++;
+    }
+    return PUT_OK;
+  }
+
+  remove(hash: Uint8Array, hashOff: number, family: Family, addr: Uint8Array, port: number): boolean {
+    const t = this.torrents.find(hash, hashOff);
+    if (t < 0) return false;
+    const f = family === 4 ? 0 : 1;
+    const s = this.arenas[f].find(t, addr, 0, port);
+    if (s < 0) return false;
+    this.removeSlot(f, s);
+    this.releaseIfEmpty(t);
+    return true;
+  }
+
+  select(
+    hash: Uint8Array,
+    hashOff: number,
+    family: Family,
+    selfAddr: Uint8Array | null,
+    selfPort: number,
+    forSeeder: boolean,
+    max: number,
+    sink: PeerSink,
+  ): number {
+    if (max <= 0) return 0;
+    const t = this.torrents.find(hash, hashOff);
+    if (t < 0) return 0;
+    const f = family === 4 ? 0 : 1;
+    const ti = t * 2 + f;
+    const n = this.torrents.count[ti]!;
+    const start = forSeeder ? this.torrents.seeders[ti]! : 0;
+    const m = n - start;
+    if (m <= 0) return 0;
+    const arena = this.arenas[f];
+    const self = selfAddr === null ? -1 : arena.find(t, selfAddr, 0, selfPort);
+    const list = this.pool.data;
+    const base = this.torrents.listOff[ti]! + start;
+    const alen = arena.alen;
+    let sent = 0;
+    if (m <= max + 1) {
+      for (let i = 0; i < m && sent < max; i++) {
+        const s = list[base + i]!;
+        if (s === self) continue;
+        sink.peer(family, arena.addr, s * alen, arena.peerId, s * 20);
+        sent++;
+      }
+      return sent;
+    }
+    // Visit positions r, r+step, r+2·step … (mod m); step coprime with m makes this a
+    // permutation, so the first `max` distinct positions are a random subset.
+    const r = Math.floor(Math.random() * m);
+    let step = 1 + Math.floor(Math.random() * (m - 1));
+    while (gcd(step, m) !== 1) step = step + 1 === m ? 1 : step + 1;
+    let p = r;
+    for (let i = 0; i < m && sent < max; i++) {
+      const s = list[base + p]!;
+      if (s !== self) {
+        sink.peer(family, arena.addr, s * alen, arena.peerId, s * 20);
+        sent++;
+      }
+      p += step;
+      if (p >= m) p -= m;
+    }
+    return sent;
+  }
+
+  counts(hash: Uint8Array, hashOff: number, out: SwarmCounts): SwarmCounts {
+    const t = this.torrents.find(hash, hashOff);
+    if (t < 0) {
+      out.seeders = 0;
+      out.leechers = 0;
+      out.downloaded = 0;
+      return out;
+    }
+    const c = this.torrents.count;
+    const sd = this.torrents.seeders;
+    out.seeders = sd[t * 2]! + sd[t * 2 + 1]!;
+    out.leechers = c[t * 2]! + c[t * 2 + 1]! - out.seeders;
+    out.downloaded = this.torrents.downloaded[t]!;
+    return out;
+  }
+
+  setDownloaded(hash: Uint8Array, hashOff: number, downloaded: number): boolean {
+    const t = this.torrents.find(hash, hashOff);
+    if (t < 0) return false;
+    this.torrents.downloaded[t] = downloaded;
+    return true;
+  }
+
+  sweep(cutoff: number, budget: number): boolean {
+    while (budget > 0) {
+      const f = this.sweepFamily;
+      const arena = this.arenas[f as 0 | 1];
+      const end = Math.min(arena.high, this.sweepSlot + budget);
+      for (let s = this.sweepSlot; s < end; s++) {
+        const t = arena.torrent[s]!;
+        if (t >= 0 && arena.seen[s]! < cutoff) {
+          this.removeSlot(f, s);
+          this.releaseIfEmpty(t);
+        }
+      }
+      budget -= end - this.sweepSlot;
+      this.sweepSlot = end;
+      if (end < arena.high) return false;
+      this.sweepSlot = 0;
+      if (f === 1) {
+        this.sweepFamily = 0;
+        return true;
+      }
+      this.sweepFamily = 1;
+    }
+    return false;
+  }
+
+  visit(from: number, maxTorrents: number, visitor: SnapshotVisitor): number {
+    const tt = this.torrents;
+    let seen = 0;
+    let t = from;
+    for (; t < tt.high && seen < maxTorrents; t++) {
+      if (!tt.live[t]) continue;
+      seen++;
+      visitor.torrent(tt.hash, t * 20, tt.downloaded[t]!);
+      for (let f = 0; f < 2; f++) {
+        const ti = t * 2 + f;
+        const n = tt.count[ti]!;
+        if (n === 0) continue;
+        const arena = this.arenas[f as 0 | 1];
+        const family: Family = f === 0 ? 4 : 6;
+        const base = tt.listOff[ti]!;
+        for (let i = 0; i < n; i++) {
+          const s = this.pool.data[base + i]!;
+          visitor.peer(
+            family,
+            arena.addr,
+            s * arena.alen,
+            arena.peerId,
+            s * 20,
+            (arena.flags[s]! & SEEDER) !== 0,
+            arena.seen[s]!,
+          );
+        }
+      }
+    }
+    return t >= tt.high ? -1 : t;
+  }
+
+  totals(): StoreTotals {
+    return {
+      torrents: this.torrents.size,
+      seeders4: this.seedTotals[0]!,
+      leechers4: this.leechTotals[0]!,
+      seeders6: this.seedTotals[1]!,
+      leechers6: this.leechTotals[1]!,
+    };
+  }
+
+  uniqueAddresses(): { v4: number; v6: number } {
+    return { v4: this.ips[0].size, v6: this.ips[1].size };
+  }
+
+  clear(): void {
+    this.torrents.clear();
+    this.arenas[0].clear();
+    this.arenas[1].clear();
+    this.ips[0].clear();
+    this.ips[1].clear();
+    this.pool.reset();
+    this.seedTotals.fill(0);
+    this.leechTotals.fill(0);
+    this.sweepFamily = 0;
+    this.sweepSlot = 0;
+  }
+
+  // ---- list maintenance: [seeders | leechers], positions mirrored in arena.pos ----
+
+  private place(f: number, off: number, p: number, s: number): void {
+    this.pool.data[off + p] = s;
+    this.arenas[f as 0 | 1].pos[s] = p;
+  }
+
+  private listAdd(t: number, f: number, s: number, seeder: boolean): void {
+    const tt = this.torrents;
+    const ti = t * 2 + f;
+    const n = tt.count[ti]!;
+    let off = tt.listOff[ti]!;
+    if (off < 0) {
+      off = this.pool.alloc(0);
+      tt.listOff[ti] = off;
+      tt.listCls[ti] = 0;
+    } else if (n === 1 << tt.listCls[ti]!) {
+      const cls = tt.listCls[ti]! + 1;
+      const next = this.pool.alloc(cls);
+      this.pool.data.copyWithin(next, off, off + n);
+      this.pool.release(off, cls - 1);
+      off = next;
+      tt.listOff[ti] = off;
+      tt.listCls[ti] = cls;
+    }
+    const arena = this.arenas[f as 0 | 1];
+    if (seeder) {
+      const sd = tt.seeders[ti]!;
+      if (sd < n) this.place(f, off, n, this.pool.data[off + sd]!);
+      this.place(f, off, sd, s);
+      tt.seeders[ti] = sd + 1;
+      arena.flags[s]! |= SEEDER;
+      if (!FAST) this.seedTotals[f]!++;
+    } else {
+      this.place(f, off, n, s);
+      if (!FAST) this.leechTotals[f]!++;
+    }
+    tt.count[ti] = n + 1;
+  }
+
+  private flip(t: number, f: number, s: number, toSeeder: boolean): void {
+    const tt = this.torrents;
+    const ti = t * 2 + f;
+    const off = tt.listOff[ti]!;
+    const arena = this.arenas[f as 0 | 1];
+    const p = arena.pos[s]!;
+    const sd = tt.seeders[ti]!;
+    // Swap with the first leecher (becoming seeder) or the last seeder (becoming leecher).
+    const q = toSeeder ? sd : sd - 1;
+    const other = this.pool.data[off + q]!;
+    this.place(f, off, p, other);
+    this.place(f, off, q, s);
+    tt.seeders[ti] = toSeeder ? sd + 1 : sd - 1;
+    if (toSeeder) arena.flags[s]! |= SEEDER;
+    else arena.flags[s]! &= ~SEEDER;
+    if (!FAST) {
+      this.seedTotals[f]! += toSeeder ? 1 : -1;
+      this.leechTotals[f]! += toSeeder ? -1 : 1;
+    }
+  }
+
+  private removeSlot(f: number, s: number): void {
+    const tt = this.torrents;
+    const arena = this.arenas[f as 0 | 1];
+    const t = arena.torrent[s]!;
+    const ti = t * 2 + f;
+    const off = tt.listOff[ti]!;
+    const n = tt.count[ti]!;
+    const sd = tt.seeders[ti]!;
+    let p = arena.pos[s]!;
+    const data = this.pool.data;
+    if (p < sd) {
+      // Keep seeders contiguous: the last seeder fills the hole, the last peer fills its place.
+      this.place(f, off, p, data[off + sd - 1]!);
+      p = sd - 1;
+      tt.seeders[ti] = sd - 1;
+      if (!FAST) this.seedTotals[f]!--;
+    } else if (!FAST) {
+      this.leechTotals[f]!--;
+    }
+    if (p !== n - 1) this.place(f, off, p, data[off + n - 1]!);
+    tt.count[ti] = n - 1;
+    if (n - 1 === 0) {
+      this.pool.release(off, tt.listCls[ti]!);
+      tt.listOff[ti] = -1;
+    }
+    if (!FAST) this.ips[f as 0 | 1].remove(arena.addr, s * arena.alen);
+    arena.release(s);
+  }
+
+  private evictStalest(t: number, f: number): void {
+    const tt = this.torrents;
+    const ti = t * 2 + f;
+    const off = tt.listOff[ti]!;
+    const n = tt.count[ti]!;
+    const arena = this.arenas[f as 0 | 1];
+    let oldest = this.pool.data[off]!;
+    for (let i = 1; i < n; i++) {
+      const s = this.pool.data[off + i]!;
+      if (arena.seen[s]! < arena.seen[oldest]!) oldest = s;
+    }
+    this.removeSlot(f, oldest);
+  }
+
+  /** A torrent left with no peer is freed at once (its downloaded count goes with it). */
+  private releaseIfEmpty(t: number): void {
+    const tt = this.torrents;
+    if (tt.count[t * 2] === 0 && tt.count[t * 2 + 1] === 0) tt.release(t);
+  }
+}
