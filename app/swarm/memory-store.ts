@@ -6,7 +6,7 @@
 import { FAST } from '../fast.ts';
 import type { Family } from '../protocol/address.ts';
 import { IpCounter } from './ip-counter.ts';
-import { ListPool } from './list-pool.ts';
+import { ListPool, SIZES } from './list-pool.ts';
 import { PeerArena } from './peer-arena.ts';
 import {
   type PeerSink,
@@ -24,6 +24,11 @@ export interface MemoryStoreOptions {
   maxTorrents: number;
   /** Per torrent and family; a new peer beyond it evicts the stalest. */
   maxPeersPerTorrent: number;
+  /**
+   * Starting slots of every table (rounded up to a power of two; default 1024). They
+   * grow on demand; tests pass 1 to drive every growth and rehash path.
+   */
+  initialCapacity?: number;
 }
 
 const SEEDER = 1;
@@ -39,16 +44,23 @@ function gcd(a: number, b: number): number {
 }
 
 export class MemoryStore implements SwarmStore {
-  readonly torrents = new TorrentTable();
-  readonly arenas: [PeerArena, PeerArena] = [new PeerArena(4), new PeerArena(16)];
-  private readonly ips: [IpCounter, IpCounter] = [new IpCounter(4), new IpCounter(16)];
-  private readonly pool = new ListPool();
+  readonly torrents: TorrentTable;
+  readonly arenas: [PeerArena, PeerArena];
+  private readonly ips: [IpCounter, IpCounter];
+  private readonly pool: ListPool;
   private readonly seedTotals = new Float64Array(2);
   private readonly leechTotals = new Float64Array(2);
   private sweepFamily = 0;
   private sweepSlot = 0;
 
-  constructor(private readonly opts: MemoryStoreOptions) {}
+  constructor(private readonly opts: MemoryStoreOptions) {
+    // The open-addressing indexes mask with size - 1, so sizes are powers of two.
+    const n = 2 ** Math.ceil(Math.log2(Math.max(1, opts.initialCapacity ?? 1024)));
+    this.torrents = new TorrentTable(n);
+    this.arenas = [new PeerArena(4, n), new PeerArena(16, n)];
+    this.ips = [new IpCounter(4, n), new IpCounter(16, n)];
+    this.pool = new ListPool(n);
+  }
 
   put(
     hash: Uint8Array,
@@ -264,6 +276,21 @@ export class MemoryStore implements SwarmStore {
 
   // ---- list maintenance: [seeders | leechers], positions mirrored in arena.pos ----
 
+  /** A list segment; compacts the pool instead of growing it when it is fragmented. */
+  private alloc(cls: number): number {
+    let off = this.pool.tryAlloc(cls);
+    if (off >= 0) return off;
+    const tt = this.torrents;
+    if (this.pool.fragmented()) this.pool.compact(tt.listOff, tt.listCls, tt.live, tt.high * 2, SIZES[cls]!);
+    else this.pool.grow(SIZES[cls]!);
+    off = this.pool.tryAlloc(cls);
+    if (off < 0) {
+      this.pool.grow(SIZES[cls]!);
+      off = this.pool.tryAlloc(cls);
+    }
+    return off;
+  }
+
   private place(f: number, off: number, p: number, s: number): void {
     this.pool.data[off + p] = s;
     this.arenas[f as 0 | 1].pos[s] = p;
@@ -275,12 +302,13 @@ export class MemoryStore implements SwarmStore {
     const n = tt.count[ti]!;
     let off = tt.listOff[ti]!;
     if (off < 0) {
-      off = this.pool.alloc(0);
+      off = this.alloc(0);
       tt.listOff[ti] = off;
       tt.listCls[ti] = 0;
-    } else if (n === 1 << tt.listCls[ti]!) {
+    } else if (n === SIZES[tt.listCls[ti]!]) {
       const cls = tt.listCls[ti]! + 1;
-      const next = this.pool.alloc(cls);
+      const next = this.alloc(cls);
+      off = tt.listOff[ti]!; // compaction inside alloc may have moved the list
       this.pool.data.copyWithin(next, off, off + n);
       this.pool.release(off, cls - 1);
       off = next;
