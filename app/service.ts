@@ -5,11 +5,20 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { ConfigError } from './config/load.ts';
 import type { Config } from './config/types.ts';
+import { Metrics } from './metrics/metrics.ts';
+import { type MetricsServer, startMetricsServer } from './metrics/metrics-server.ts';
+import { registerMetricsRoutes } from './metrics/routes.ts';
+import { restoreSnapshot } from './persist/restore.ts';
+import { type SaveResult, SnapshotSaver } from './persist/saver.ts';
 import { createHttpServer } from './server/http.ts';
+import { startUdpServer, type UdpServer } from './server/udp.ts';
 import { MemoryStore } from './swarm/memory-store.ts';
 import type { SwarmStore } from './swarm/store.ts';
 import { Sweeper } from './swarm/sweeper.ts';
+import { ListFile } from './tracker/infohash-list.ts';
+import { RateLimiter } from './tracker/rate-limit.ts';
 import { Tracker } from './tracker/tracker.ts';
 
 export interface Service {
@@ -19,16 +28,88 @@ export interface Service {
   readonly http: FastifyInstance | undefined;
   /** Bound HTTP port (useful with port 0 in tests), or 0 when HTTP is off. */
   readonly httpPort: number;
-  /** Stop taking requests, then stop background jobs. */
+  /** Bound UDP port, or 0 when the UDP tracker is off. */
+  readonly udpPort: number;
+  /** The metrics (config `metrics.enabled`), or undefined when off. */
+  readonly metrics: Metrics | undefined;
+  /** Port serving /metrics and /stats: the separate listener's, httpPort, or 0 when none does. */
+  readonly metricsPort: number;
+  /**
+   * Save the swarms now (SIGUSR1, tests); resolves once the snapshot is on disk, or with
+   * null when persistence is off (`db.backup.path` empty, or a bad file could not be moved).
+   */
+  save(): Promise<SaveResult | null>;
+  /**
+   * Re-read the deny/allow list files (SIGHUP) and drop torrents they no longer admit.
+   * A file that cannot be read or parsed keeps its previous list (and is logged).
+   * Returns false when a configured list failed to reload.
+   */
+  reloadLists(): boolean;
+  /** Stop taking requests, then stop background jobs, then save a final snapshot. */
   close(): Promise<void>;
 }
 
+/** A configured info_hash list file; one that cannot be used stops start-up like bad config. */
+function openList(key: string, path: string, role: string, logger: Logger): ListFile | null {
+  if (path === '') return null;
+  try {
+    return new ListFile(path, role, logger);
+  } catch (err) {
+    throw new ConfigError(key, (err as Error).message);
+  }
+}
+
 export async function startService(config: Config, logger: Logger): Promise<Service> {
+  // Abuse limits (README "Running in public"); lists first, so a bad file fails fast.
+  const limits = config.limits;
+  const deny = openList('limits.denylist', limits.denylist, 'deny', logger);
+  const allow = openList('limits.allowlist', limits.allowlist, 'allow', logger);
+  const rate =
+    limits.announceRate > 0
+      ? new RateLimiter({
+          rate: limits.announceRate,
+          burst: limits.announceBurst > 0 ? limits.announceBurst : Math.max(1, 2 * limits.announceRate),
+          slots: limits.rateTableSize,
+        })
+      : null;
   const store = new MemoryStore({
     maxTorrents: config.db.maxTorrents,
     maxPeersPerTorrent: config.db.maxPeersPerTorrent,
+    maxPeersPerIp: limits.peersPerIp,
   });
-  const tracker = new Tracker(store, { announce: config.announce, numwant: config.numwant });
+  const metrics = config.metrics.enabled
+    ? new Metrics({ store, histogram: config.metrics.histogram })
+    : undefined;
+  // Restore before listening, so the first announces already see the old swarms.
+  let saver: SnapshotSaver | undefined;
+  if (config.db.backup.path !== '') {
+    const restored = restoreSnapshot(store, {
+      path: config.db.backup.path,
+      expiry: config.db.expiry,
+      logger,
+    });
+    if (restored.outcome !== 'unreadable')
+      saver = new SnapshotSaver(store, { path: config.db.backup.path, logger });
+  }
+  const tracker = new Tracker(store, {
+    announce: config.announce,
+    numwant: config.numwant,
+    deny,
+    allow,
+    rate,
+    limits: metrics?.observer,
+  });
+  // A snapshot may hold torrents the lists refuse now; so may the store after a reload.
+  const purge = () => {
+    const dropped = tracker.purgeRefused();
+    if (dropped > 0) logger.info({ torrents: dropped }, 'dropped torrents refused by the info_hash lists');
+  };
+  purge();
+  for (const list of [deny, allow]) {
+    if (list === null) continue;
+    list.onChange = purge;
+    if (limits.listPoll > 0) list.watch(limits.listPoll * 1000);
+  }
   const sweeper = new Sweeper(store, { every: config.db.trim, expiry: config.db.expiry });
   sweeper.start();
 
@@ -41,10 +122,74 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       trustProxy: config.http.trustProxy,
       numwantLimit: config.numwant.limit,
       maxScrapeHashes: config.scrape.maxHashes,
+      limits,
+      observer: metrics?.observer,
     });
+    if (metrics && config.metrics.port === 0) registerMetricsRoutes(http, metrics);
     await http.listen({ host: config.http.ip, port: config.http.port });
     httpPort = (http.server.address() as AddressInfo).port;
     logger.info({ ip: config.http.ip, port: httpPort }, 'http tracker listening');
+  }
+
+  let udp: UdpServer | undefined;
+  if (config.udp.enabled) {
+    try {
+      udp = await startUdpServer({
+        tracker,
+        logger,
+        ip: config.udp.ip,
+        port: config.udp.port,
+        bufferSize: config.udp.bufferSize,
+        expiry: config.udp.connections.expiry,
+        numwantDefault: config.numwant.default,
+        observer: metrics?.observer,
+      });
+    } catch (err) {
+      // e.g. the UDP port is taken: do not leave the HTTP side and the timers running.
+      if (http) await http.close();
+      sweeper.stop();
+      throw err;
+    }
+  }
+
+  // /metrics and /stats on their own listener, so the tracker port need not expose them.
+  let metricsServer: MetricsServer | undefined;
+  let metricsPort = 0;
+  if (metrics && config.metrics.port > 0) {
+    try {
+      metricsServer = await startMetricsServer(metrics, {
+        ip: config.metrics.ip,
+        port: config.metrics.port,
+        logger,
+      });
+    } catch (err) {
+      if (http) await http.close();
+      if (udp) await udp.close();
+      sweeper.stop();
+      metrics.close();
+      throw err;
+    }
+    metricsPort = metricsServer.port;
+    logger.info({ ip: config.metrics.ip, port: metricsPort }, 'metrics listening');
+  } else if (metrics && http) {
+    metricsPort = httpPort;
+  } else if (metrics) {
+    logger.warn('metrics.port is 0 and the HTTP tracker is off: /metrics and /stats are not served');
+  }
+  // Every save goes through here, so the snapshot gauges see it.
+  const saveSnapshot = async (s: SnapshotSaver): Promise<SaveResult> => {
+    const result = await s.save();
+    metrics?.snapshotSaved(result.ms / 1000, result.bytes);
+    return result;
+  };
+
+  let backupTimer: NodeJS.Timeout | undefined;
+  if (saver && config.db.backup.interval > 0) {
+    const periodic = saver;
+    backupTimer = setInterval(() => {
+      saveSnapshot(periodic).catch((err) => logger.error({ err }, 'periodic snapshot failed'));
+    }, config.db.backup.interval * 1000);
+    backupTimer.unref();
   }
 
   return {
@@ -53,9 +198,28 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     tracker,
     http,
     httpPort,
+    udpPort: udp ? udp.port : 0,
+    metrics,
+    metricsPort,
+    save() {
+      return saver ? saveSnapshot(saver) : Promise.resolve(null);
+    },
+    reloadLists() {
+      let ok = true;
+      for (const list of [deny, allow]) if (list !== null && !list.reload()) ok = false;
+      return ok;
+    },
     async close() {
+      deny?.close();
+      allow?.close();
       if (http) await http.close();
+      if (udp) await udp.close();
+      if (metricsServer) await metricsServer.app.close();
+      metrics?.close();
+      if (backupTimer) clearInterval(backupTimer);
       sweeper.stop();
+      // Last, once no listener takes requests: every peer announced before is in it.
+      if (saver) await saveSnapshot(saver);
     },
   };
 }

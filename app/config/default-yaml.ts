@@ -44,6 +44,30 @@ scrape:
   # most info_hashes in one HTTP scrape
   maxHashes: 100
 
+# abuse limits; see "Running in public" in the README for recommended public values
+limits:
+  # peers one IPv4 address or IPv6 /64 may have in one torrent; 0 = no cap (public: 16)
+  peersPerIp: 0
+  # announces per second per IPv4 address or IPv6 /64, HTTP and UDP; 0 = off (public: 10)
+  announceRate: 0
+  # announces allowed at once; 0 = twice announceRate (public: 100)
+  announceBurst: 0
+  # addresses the rate limiter remembers (about 25 bytes each)
+  rateTableSize: 65536
+  # largest HTTP request line + headers in bytes
+  maxHeaderSize: 16384
+  # time to send a whole HTTP request; idle keep-alive connections are closed after idleTimeout
+  requestTimeout: 10s
+  idleTimeout: 30s
+  # most concurrent HTTP connections; 0 = no cap
+  maxConnections: 10000
+  # files of hex info_hashes (one per line, # comments): refused (deny) or the only ones
+  # tracked (allow); "" = off. Reloaded on SIGHUP and when the file changes.
+  denylist: ""
+  allowlist: ""
+  # how often the list files are checked for changes; 0 = SIGHUP only
+  listPoll: 5s
+
 db:
   # peer lifetime without a re-announce; 0 = announce.base + announce.fuzz + 5m
   expiry: 0
@@ -56,7 +80,18 @@ db:
   backup:
     # periodic snapshot to disk; 0 turns it off
     interval: 5m
+    # snapshot file, also saved on stop and on SIGUSR1; "" turns persistence off
     path: ~/.cache/trakx/trakx.db
+
+metrics:
+  # count requests and serve /metrics (Prometheus) and /stats (expvar JSON for netdata)
+  enabled: true
+  # 0 serves them on the HTTP tracker port; any other port serves them only there,
+  # on metrics.ip, so they need not be public
+  ip: 127.0.0.1
+  port: 0
+  # request-duration histogram (one clock read per request)
+  histogram: true
 
 path:
   pid: ~/.cache/trakx/trakx.pid

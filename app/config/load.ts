@@ -160,8 +160,10 @@ function describeAllowed(node: SchemaNode): string {
           : '';
   if (node.duration) return `a duration such as 90s, 30m or 1h${range ? ` (in seconds,${range})` : ''}`;
   if (node.type === 'integer') return `an integer${range}`;
+  if (node.type === 'number') return `a number${range}`;
   if (node.type === 'boolean') return 'true or false';
   if (node.type === 'array') return 'a list (comma-separated in the environment)';
+  if (node.type === 'object') return `a mapping of ${Object.keys(node.properties ?? {}).join(', ')}`;
   return `a ${node.type ?? 'value'}`;
 }
 
@@ -229,12 +231,20 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   } catch (err) {
     const first = (err as { errors?: { instancePath: string; message?: string }[] }).errors?.[0];
     if (!first) throw err;
-    const path = first.instancePath.split('/').filter(Boolean);
+    // The schema node the error is about: a list item's error is reported on its list.
+    const path: string[] = [];
+    let node = configSchema as SchemaNode;
+    for (const part of first.instancePath.split('/').filter(Boolean)) {
+      const child = node.properties?.[part];
+      if (!child) break;
+      path.push(part);
+      node = child;
+    }
     const key = path.join('.');
     const leaf = configLeaves().find((l) => l.key === key);
     const value = JSON.stringify(getPath(original, path));
     const fromEnv = leaf && env[leaf.env] !== undefined ? ` (from ${leaf.env})` : '';
-    const allowed = leaf ? describeAllowed(leaf.node) : (first.message ?? 'invalid');
+    const allowed = path.length > 0 ? describeAllowed(node) : (first.message ?? 'invalid');
     throw new ConfigError(key || 'config', `${value}${fromEnv} is not allowed; expected ${allowed}`);
   }
 
@@ -253,12 +263,14 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     } catch (err) {
       throw new ConfigError(
         'http.trustProxy',
-        `${JSON.stringify(entry)} is not allowed: ${(err as Error).message}`,
+        `${JSON.stringify(entry)} is not allowed (${(err as Error).message}); expected an IP address or CIDR such as 10.0.0.0/8 or ::1`,
       );
     }
   }
   config.db.backup.path = expandHome(config.db.backup.path, home);
   config.path.pid = expandHome(config.path.pid, home);
   config.path.log = expandHome(config.path.log, home);
+  config.limits.denylist = expandHome(config.limits.denylist, home);
+  config.limits.allowlist = expandHome(config.limits.allowlist, home);
   return { config, file };
 }

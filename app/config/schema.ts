@@ -135,6 +135,92 @@ export const configSchema = {
         },
       },
     },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        peersPerIp: {
+          type: 'integer',
+          minimum: 0,
+          default: 0,
+          description:
+            'Most peers one IPv4 address or IPv6 /64 may have in one torrent (a new one beyond it gets a failure reason); 0 = no cap. Public: 16.',
+        },
+        announceRate: {
+          type: 'number',
+          minimum: 0,
+          default: 0,
+          description:
+            'Announces per second allowed from one IPv4 address or IPv6 /64 (HTTP and UDP together); 0 = no limit. Public: 10.',
+        },
+        announceBurst: {
+          type: 'integer',
+          minimum: 0,
+          default: 0,
+          description:
+            'Announces one address may send at once before `limits.announceRate` applies; 0 = twice the rate (at least 1). Public: 100.',
+        },
+        rateTableSize: {
+          type: 'integer',
+          minimum: 1024,
+          maximum: 16777216,
+          default: 65536,
+          description:
+            'Addresses the rate limiter remembers (fixed memory, about 25 bytes each); when full, the longest-idle one is forgotten.',
+        },
+        maxHeaderSize: {
+          type: 'integer',
+          minimum: 1024,
+          maximum: 1048576,
+          default: 16384,
+          description:
+            'Largest HTTP request line plus headers in bytes (larger gets 431); a scrape needs about 70 bytes per info_hash.',
+        },
+        requestTimeout: {
+          type: ['string', 'number'],
+          duration: true,
+          minimum: 0.1,
+          maximum: 3600,
+          default: '10s',
+          description: 'Time allowed to send a whole HTTP request (slow senders get 408 and are cut off).',
+        },
+        idleTimeout: {
+          type: ['string', 'number'],
+          duration: true,
+          minimum: 0.1,
+          maximum: 3600,
+          default: '30s',
+          description: 'How long an idle keep-alive HTTP connection is kept open.',
+        },
+        maxConnections: {
+          type: 'integer',
+          minimum: 0,
+          default: 10000,
+          description:
+            'Most concurrent HTTP connections; further ones are closed at once. 0 = no cap (the open-file limit still applies).',
+        },
+        denylist: {
+          type: 'string',
+          default: '',
+          description:
+            'File of hex info_hashes (one per line, `#` comments) that are refused and never stored; empty = none. Reloaded on SIGHUP and when the file changes.',
+        },
+        allowlist: {
+          type: 'string',
+          default: '',
+          description:
+            'File of hex info_hashes; when set, only these are tracked (private or curated trackers). Reloaded like `limits.denylist`.',
+        },
+        listPoll: {
+          type: ['string', 'number'],
+          duration: true,
+          minimum: 0,
+          default: '5s',
+          description: 'How often the list files are checked for changes; 0 = reload on SIGHUP only.',
+        },
+      },
+    },
     db: {
       type: 'object',
       additionalProperties: false,
@@ -181,9 +267,41 @@ export const configSchema = {
             path: {
               type: 'string',
               default: '~/.cache/trakx/trakx.db',
-              description: 'Snapshot file (`~` is the home directory).',
+              description: 'Snapshot file (`~` is the home directory); empty turns saving and restoring off.',
             },
           },
+        },
+      },
+    },
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: {
+          type: 'boolean',
+          default: true,
+          description:
+            'Count requests and serve `/metrics` (Prometheus) and `/stats` (expvar JSON for netdata).',
+        },
+        ip: {
+          type: 'string',
+          default: '127.0.0.1',
+          description: 'Address of the separate metrics listener (used when `metrics.port` is not 0).',
+        },
+        port: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 65535,
+          default: 0,
+          description:
+            '0 serves `/metrics` and `/stats` on the HTTP tracker port; any other port serves them on that port of `metrics.ip` instead, so they need not be public.',
+        },
+        histogram: {
+          type: 'boolean',
+          default: true,
+          description:
+            'Keep the request-duration histogram `trakx_request_duration_seconds` (one clock read per request).',
         },
       },
     },

@@ -16,6 +16,19 @@ export interface Config {
   };
   numwant: { default: number; limit: number };
   scrape: { maxHashes: number };
+  limits: {
+    peersPerIp: number;
+    announceRate: number;
+    announceBurst: number;
+    rateTableSize: number;
+    maxHeaderSize: number;
+    requestTimeout: number;
+    idleTimeout: number;
+    maxConnections: number;
+    denylist: string;
+    allowlist: string;
+    listPoll: number;
+  };
   db: {
     expiry: number;
     trim: number;
@@ -23,5 +36,6 @@ export interface Config {
     maxTorrents: number;
     backup: { interval: number; path: string };
   };
+  metrics: { enabled: boolean; ip: string; port: number; histogram: boolean };
   path: { pid: string; log: string };
 }

@@ -50,6 +50,7 @@ function parseV4(text: string, out: Uint8Array, off: number): boolean {
 
 function parseV6(text: string, out: Uint8Array): boolean {
   const zone = text.indexOf('%');
+  if (zone === text.length - 1) return false; // `%` needs a zone id after it (RFC 6874)
   const s = zone >= 0 ? text.slice(0, zone) : text;
   const dbl = s.indexOf('::');
   if (dbl >= 0 && s.indexOf('::', dbl + 1) >= 0) return false;
@@ -62,7 +63,8 @@ function parseV6(text: string, out: Uint8Array): boolean {
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i]!;
     if (p.indexOf('.') >= 0) {
-      if (i !== parts.length - 1) return false;
+      // An embedded IPv4 is the last 32 bits: last part, and not before a `::` (`1.2.3.4::`).
+      if (i !== parts.length - 1 || (dbl >= 0 && tp.length === 0)) return false;
       const b = new Uint8Array(4);
       if (!parseV4(p, b, 0)) return false;
       words.push((b[0]! << 8) | b[1]!, (b[2]! << 8) | b[3]!);

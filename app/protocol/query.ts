@@ -9,7 +9,7 @@ for (let i = 0; i < 6; i++) {
   HEX[0x61 + i] = 10 + i;
 }
 
-export type QueryError = 'malformed escape' | 'too many parameters' | 'too long';
+export type QueryError = 'malformed escape' | 'invalid character' | 'too many parameters' | 'too long';
 
 export class QueryReader {
   /** Decoded keys (latin1: keys are ASCII in every client). */
@@ -64,7 +64,10 @@ export class QueryReader {
           i += 3;
           continue;
         }
-        this.scratch[out++] = c === 0x2b ? 0x20 : c & 0xff;
+        // A URL is bytes (latin1 in Node's HTTP parser): a wider char cannot be one, and
+        // truncating it to a byte would let two different queries read the same.
+        if (c > 0xff) return this.fail('invalid character');
+        this.scratch[out++] = c === 0x2b ? 0x20 : c;
         i++;
       }
       if (out > keyStart || hasValue) {

@@ -10,6 +10,7 @@ import { type HttpTrackerDeps, rawQuery } from './http-announce.ts';
 import { bencodedReply } from './http-reply.ts';
 import {
   ACTION_SCRAPE,
+  LIMIT_SCRAPE_HASHES,
   PROTO_HTTP,
   RESULT_CLIENT_ERROR,
   RESULT_OK,
@@ -28,7 +29,10 @@ export function registerScrape(app: FastifyInstance, deps: HttpTrackerDeps): voi
     for (let i = 0; i < q.count; i++) {
       if (q.keys[i] !== 'info_hash') continue;
       if (q.length(i) !== 20) return FAIL_INFO_HASH;
-      if (hashes.length === maxScrapeHashes) return tooMany;
+      if (hashes.length === maxScrapeHashes) {
+        observer.limitHit(LIMIT_SCRAPE_HASHES);
+        return tooMany;
+      }
       hashes.push(Buffer.from(q.bytes(i)));
     }
     if (hashes.length === 0) return FAIL_NO_HASHES;

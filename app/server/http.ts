@@ -1,7 +1,9 @@
 // The Fastify app of the HTTP tracker: /announce, /scrape, /heartbeat and the static
 // pages. Other plugins (metrics, stats) register on the returned instance before listen.
 
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { QueryReader } from '../protocol/query.ts';
 import type { Tracker } from '../tracker/tracker.ts';
@@ -9,7 +11,32 @@ import { ClientAddress } from './client-address.ts';
 import { registerAnnounce } from './http-announce.ts';
 import { registerScrape } from './http-scrape.ts';
 import { registerStatic } from './http-static.ts';
-import { NULL_OBSERVER, type RequestObserver } from './observer.ts';
+import {
+  LIMIT_CONNECTIONS,
+  LIMIT_HEADER_SIZE,
+  LIMIT_TIMEOUT,
+  NULL_OBSERVER,
+  type RequestObserver,
+} from './observer.ts';
+
+/** Connection-level limits (config `limits.*`); times in seconds. */
+export interface HttpLimits {
+  /** Largest request line + headers in bytes (Node's maxHeaderSize); larger gets 431. */
+  maxHeaderSize: number;
+  /** Time to receive a whole request; slower senders (slowloris) get 408 and are cut off. */
+  requestTimeout: number;
+  /** Idle time after which a keep-alive connection is closed. */
+  idleTimeout: number;
+  /** Concurrent connections; 0 = no cap. */
+  maxConnections: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  maxHeaderSize: 16384,
+  requestTimeout: 10,
+  idleTimeout: 30,
+  maxConnections: 10000,
+};
 
 export interface HttpServerOptions {
   tracker: Tracker;
@@ -18,24 +45,72 @@ export interface HttpServerOptions {
   numwantLimit: number;
   maxScrapeHashes: number;
   observer?: RequestObserver;
+  limits?: HttpLimits;
 }
 
 export async function createHttpServer(opts: HttpServerOptions): Promise<FastifyInstance> {
+  const observer = opts.observer ?? NULL_OBSERVER;
+  const limits = opts.limits ?? DEFAULT_HTTP_LIMITS;
+  const requestMs = Math.max(1, Math.round(limits.requestTimeout * 1000));
+  const idleMs = Math.max(1, Math.round(limits.idleTimeout * 1000));
   const app = Fastify({
+    http: {
+      maxHeaderSize: limits.maxHeaderSize,
+      // headersTimeout defaults to min(60 s, requestTimeout); both count from the
+      // connection's first byte, so a client that sends nothing is cut off too.
+      requestTimeout: requestMs,
+      // Node checks those timeouts only this often (30 s by default).
+      connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(requestMs / 4))),
+    },
+    requestTimeout: requestMs,
+    keepAliveTimeout: idleMs,
+    // Socket inactivity backstop (e.g. a client that stops reading its response).
+    connectionTimeout: requestMs + idleMs,
+    // Tracker requests are GETs: no legitimate request has a body worth buffering.
+    bodyLimit: 4096,
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return;
+      let status = 400;
+      if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+        status = 408;
+        observer.limitHit(LIMIT_TIMEOUT);
+      } else if (err.code === 'HPE_HEADER_OVERFLOW') {
+        status = 431;
+        observer.limitHit(LIMIT_HEADER_SIZE);
+      }
+      // Plain words only: parser details stay in the server.
+      const text = STATUS_CODES[status]!.toLowerCase();
+      if (socket.writable) {
+        socket.write(
+          `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\nConnection: close\r\n\r\n${text}`,
+        );
+      }
+      socket.destroy();
+    },
     loggerInstance: opts.logger,
     // One log line per request would cost more than the request itself.
     logController: new LogController({ disableRequestLogging: true }),
     // The tracker routes decode the raw query themselves (binary-safe).
     routerOptions: { querystringParser: () => ({}) },
+    // Router errors (a path with a malformed escape such as /%zz) get the same plain 400
+    // as the error handler below, not Fastify's JSON that echoes the URL back.
+    frameworkErrors: (_err: unknown, _request: unknown, reply: FastifyReply) => {
+      reply.code(400).type('text/plain').send('bad request');
+    },
     return503OnClosing: true,
     forceCloseConnections: true,
   }) as unknown as FastifyInstance;
 
   const deps = {
     tracker: opts.tracker,
-    query: new QueryReader(),
+    // Room for a full scrape: each fully escaped info_hash takes 71 characters
+    // (`info_hash=` + 60 + `&`), so the default 8192 would cap scrape.maxHashes near 115.
+    query: new QueryReader(
+      Math.max(256, opts.maxScrapeHashes + 64),
+      Math.max(8192, opts.maxScrapeHashes * 71 + 1024),
+    ),
     clients: new ClientAddress(opts.trustProxy),
-    observer: opts.observer ?? NULL_OBSERVER,
+    observer,
     numwantLimit: opts.numwantLimit,
     maxScrapeHashes: opts.maxScrapeHashes,
   };
@@ -43,6 +118,12 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
   registerScrape(app, deps);
   app.get('/heartbeat', (_req, reply) => reply.type('text/plain').send('ok'));
   await registerStatic(app);
+
+  if (limits.maxConnections > 0) {
+    app.server.maxConnections = limits.maxConnections;
+    // Node closes connections beyond the cap itself and tells us through 'drop'.
+    app.server.on('drop', () => observer.limitHit(LIMIT_CONNECTIONS));
+  }
 
   app.setNotFoundHandler((_req, reply) => reply.code(404).type('text/plain').send('not found'));
   // No stack trace or internal detail ever reaches a client.

@@ -2,6 +2,23 @@
 // the hot path free of strings; app/metrics/ implements this with prom-client and maps
 // the codes to static label values. NULL_OBSERVER is used when metrics are off.
 
+import type { LimitObserver } from '../tracker/limits.ts';
+
+export {
+  LIMIT_CONNECTIONS,
+  LIMIT_DENIED,
+  LIMIT_HEADER_SIZE,
+  LIMIT_NOT_ALLOWED,
+  LIMIT_PEERS_PER_IP,
+  LIMIT_PEERS_PER_TORRENT,
+  LIMIT_RATE,
+  LIMIT_SCRAPE_HASHES,
+  LIMIT_TIMEOUT,
+  LIMIT_TORRENTS,
+  LIMITS,
+  type LimitKind,
+} from '../tracker/limits.ts';
+
 export const PROTO_HTTP = 0;
 export const PROTO_UDP = 1;
 export type Protocol = typeof PROTO_HTTP | typeof PROTO_UDP;
@@ -22,7 +39,8 @@ export const RESULTS = ['ok', 'client_error', 'server_error'] as const;
 /** Announce events as counted (index = AnnounceEvent code 0..4). */
 export const EVENTS = ['none', 'completed', 'started', 'stopped', 'paused'] as const;
 
-export interface RequestObserver {
+/** limitHit(kind) (from LimitObserver): an abuse limit refused or trimmed something; kind indexes LIMITS. */
+export interface RequestObserver extends LimitObserver {
   /** A request finished. `start` is performance.now() when it arrived. */
   request(protocol: Protocol, action: Action, result: Result, start: number): void;
   /** A valid announce with its event code (0..4). */
@@ -38,4 +56,5 @@ export const NULL_OBSERVER: RequestObserver = {
   announce() {},
   udpError() {},
   bytes() {},
+  limitHit() {},
 };

@@ -8,8 +8,11 @@ import type { Family } from '../protocol/address.ts';
 import { IpCounter } from './ip-counter.ts';
 import { ListPool, SIZES } from './list-pool.ts';
 import { PeerArena } from './peer-arena.ts';
+import { PrefixCounter } from './prefix-counter.ts';
 import {
   type PeerSink,
+  PUT_EVICTED,
+  PUT_IP_LIMIT,
   PUT_OK,
   PUT_TORRENT_LIMIT,
   type PutResult,
@@ -29,6 +32,11 @@ export interface MemoryStoreOptions {
    * grow on demand; tests pass 1 to drive every growth and rehash path.
    */
   initialCapacity?: number;
+  /**
+   * Most peers one IPv4 address or IPv6 /64 may have in one torrent (limits.peersPerIp);
+   * 0 or absent = no cap, and then nothing is counted.
+   */
+  maxPeersPerIp?: number;
 }
 
 const SEEDER = 1;
@@ -46,8 +54,12 @@ function gcd(a: number, b: number): number {
 export class MemoryStore implements SwarmStore {
   readonly torrents: TorrentTable;
   readonly arenas: [PeerArena, PeerArena];
-  private readonly ips: [IpCounter, IpCounter];
+  /** Unique-address counters; null in the `fast` build, which keeps no per-IP figures. */
+  private readonly ips: [IpCounter, IpCounter] | null;
   private readonly pool: ListPool;
+  /** Peers per (torrent, /32 or /64); null when limits.peersPerIp is off. */
+  private readonly prefixes: PrefixCounter | null;
+  private readonly maxPerIp: number;
   private readonly seedTotals = new Float64Array(2);
   private readonly leechTotals = new Float64Array(2);
   private sweepFamily = 0;
@@ -58,8 +70,10 @@ export class MemoryStore implements SwarmStore {
     const n = 2 ** Math.ceil(Math.log2(Math.max(1, opts.initialCapacity ?? 1024)));
     this.torrents = new TorrentTable(n);
     this.arenas = [new PeerArena(4, n), new PeerArena(16, n)];
-    this.ips = [new IpCounter(4, n), new IpCounter(16, n)];
+    this.ips = FAST ? null : [new IpCounter(4, n), new IpCounter(16, n)];
     this.pool = new ListPool(n);
+    this.maxPerIp = opts.maxPeersPerIp ?? 0;
+    this.prefixes = this.maxPerIp > 0 ? new PrefixCounter(n) : null;
   }
 
   put(
@@ -84,12 +98,22 @@ export class MemoryStore implements SwarmStore {
     const arena = this.arenas[f];
     let s = arena.find(t, addr, 0, port);
     let wasLeecher = false;
+    let result: PutResult = PUT_OK;
     if (s < 0) {
-      if (torrents.count[t * 2 + f]! >= this.opts.maxPeersPerTorrent) this.evictStalest(t, f);
+      const prefixes = this.prefixes;
+      // A torrent created just above has no peers, so this never leaves it empty.
+      if (prefixes !== null && prefixes.count(t * 2 + f, f === 1, addr, 0) >= this.maxPerIp) {
+        return PUT_IP_LIMIT;
+      }
+      if (torrents.count[t * 2 + f]! >= this.opts.maxPeersPerTorrent) {
+        this.evictStalest(t, f);
+        result = PUT_EVICTED;
+      }
       s = arena.insert(t, addr, 0, port);
       arena.flags[s] = 0;
       this.listAdd(t, f, s, seeder);
-      if (!FAST) this.ips[f].add(addr, 0);
+      if (prefixes !== null) prefixes.add(t * 2 + f, f === 1, addr, 0);
+      if (!FAST) this.ips![f].add(addr, 0);
     } else {
       const isSeeder = (arena.flags[s]! & SEEDER) !== 0;
       wasLeecher = !isSeeder;
@@ -101,7 +125,7 @@ export class MemoryStore implements SwarmStore {
       arena.flags[s]! |= COUNTED;
       torrents.downloaded[t]!++;
     }
-    return PUT_OK;
+    return result;
   }
 
   remove(hash: Uint8Array, hashOff: number, family: Family, addr: Uint8Array, port: number): boolean {
@@ -140,8 +164,10 @@ export class MemoryStore implements SwarmStore {
     const base = this.torrents.listOff[ti]! + start;
     const alen = arena.alen;
     let sent = 0;
-    if (m <= max + 1) {
-      for (let i = 0; i < m && sent < max; i++) {
+    // Everyone fits: send them all. With even one more than max (the requester may not
+    // be in the list) which peers go must be random, so that takes the stride walk.
+    if (m <= max) {
+      for (let i = 0; i < m; i++) {
         const s = list[base + i]!;
         if (s === self) continue;
         sink.peer(family, arena.addr, s * alen, arena.peerId, s * 20);
@@ -250,6 +276,8 @@ export class MemoryStore implements SwarmStore {
   totals(): StoreTotals {
     return {
       torrents: this.torrents.size,
+      peers4: this.arenas[0].count,
+      peers6: this.arenas[1].count,
       seeders4: this.seedTotals[0]!,
       leechers4: this.leechTotals[0]!,
       seeders6: this.seedTotals[1]!,
@@ -258,16 +286,20 @@ export class MemoryStore implements SwarmStore {
   }
 
   uniqueAddresses(): { v4: number; v6: number } {
-    return { v4: this.ips[0].size, v6: this.ips[1].size };
+    if (FAST) return { v4: -1, v6: -1 };
+    return { v4: this.ips![0].size, v6: this.ips![1].size };
   }
 
   clear(): void {
     this.torrents.clear();
     this.arenas[0].clear();
     this.arenas[1].clear();
-    this.ips[0].clear();
-    this.ips[1].clear();
+    if (!FAST) {
+      this.ips![0].clear();
+      this.ips![1].clear();
+    }
     this.pool.reset();
+    this.prefixes?.clear();
     this.seedTotals.fill(0);
     this.leechTotals.fill(0);
     this.sweepFamily = 0;
@@ -376,7 +408,8 @@ export class MemoryStore implements SwarmStore {
       this.pool.release(off, tt.listCls[ti]!);
       tt.listOff[ti] = -1;
     }
-    if (!FAST) this.ips[f as 0 | 1].remove(arena.addr, s * arena.alen);
+    if (!FAST) this.ips![f as 0 | 1].remove(arena.addr, s * arena.alen);
+    if (this.prefixes !== null) this.prefixes.remove(ti, f === 1, arena.addr, s * arena.alen);
     arena.release(s);
   }
 

@@ -12,7 +12,11 @@ import type { Family } from '../protocol/address.ts';
 export const PUT_OK = 0;
 /** The torrent is new and db.maxTorrents torrents already exist. */
 export const PUT_TORRENT_LIMIT = 1;
-export type PutResult = typeof PUT_OK | typeof PUT_TORRENT_LIMIT;
+/** Stored, but the torrent had db.maxPeersPerTorrent peers: the stalest was evicted. */
+export const PUT_EVICTED = 2;
+/** Refused: the peer is new and its address (/32, /64) already has the per-IP maximum there. */
+export const PUT_IP_LIMIT = 3;
+export type PutResult = typeof PUT_OK | typeof PUT_TORRENT_LIMIT | typeof PUT_EVICTED | typeof PUT_IP_LIMIT;
 
 /** Receives selected peers. `addrPort` holds the compact form (address + port, big-endian). */
 export interface PeerSink {
@@ -40,8 +44,11 @@ export interface SnapshotVisitor {
   ): void;
 }
 
+/** Live totals. Seeders and leechers are not maintained in the `fast` build (they read 0 there). */
 export interface StoreTotals {
   torrents: number;
+  peers4: number;
+  peers6: number;
   seeders4: number;
   leechers4: number;
   seeders6: number;
@@ -112,7 +119,7 @@ export interface SwarmStore {
 
   totals(): StoreTotals;
 
-  /** Unique peer addresses per family (computed on demand: O(peers)). */
+  /** Unique peer addresses per family; -1 in the `fast` build, which does not count them. */
   uniqueAddresses(): { v4: number; v6: number };
 
   /** Drop everything. */

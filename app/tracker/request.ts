@@ -32,6 +32,12 @@ export class AnnounceRequest {
   left = MISSING;
   numwant = MISSING;
   event: AnnounceEvent = EVENT_NONE;
+  /**
+   * BEP 41 URL data of a UDP announce (the path and query of the announce URL, e.g. a
+   * passkey), bytes [0, urlLen) of urlData; empty for HTTP.
+   */
+  urlData: Uint8Array = EMPTY;
+  urlLen = 0;
 
   reset(): this {
     this.infoHash = EMPTY;
@@ -46,6 +52,8 @@ export class AnnounceRequest {
     this.left = MISSING;
     this.numwant = MISSING;
     this.event = EVENT_NONE;
+    this.urlData = EMPTY;
+    this.urlLen = 0;
     return this;
   }
 }

@@ -3,19 +3,43 @@
 // format, and turn a returned Failure into their error form.
 
 import type { Family } from '../protocol/address.ts';
-import { type PeerSink, PUT_TORRENT_LIMIT, type SwarmCounts, type SwarmStore } from '../swarm/store.ts';
 import {
+  type PeerSink,
+  PUT_EVICTED,
+  PUT_IP_LIMIT,
+  PUT_OK,
+  PUT_TORRENT_LIMIT,
+  type SnapshotVisitor,
+  type SwarmCounts,
+  type SwarmStore,
+} from '../swarm/store.ts';
+import {
+  FAIL_DENIED,
   FAIL_DOWNLOADED,
   FAIL_EVENT,
   FAIL_INFO_HASH,
   FAIL_LEFT,
+  FAIL_NOT_ALLOWED,
   FAIL_NUMWANT,
   FAIL_PEER_ID,
+  FAIL_PEERS_PER_IP,
   FAIL_PORT,
+  FAIL_RATE,
   FAIL_TORRENT_LIMIT,
   FAIL_UPLOADED,
   type Failure,
 } from './failures.ts';
+import {
+  LIMIT_DENIED,
+  LIMIT_NOT_ALLOWED,
+  LIMIT_PEERS_PER_IP,
+  LIMIT_PEERS_PER_TORRENT,
+  LIMIT_RATE,
+  LIMIT_TORRENTS,
+  type LimitObserver,
+  NULL_LIMIT_OBSERVER,
+} from './limits.ts';
+import type { RateLimiter } from './rate-limit.ts';
 import {
   type AnnounceRequest,
   type AnnounceResult,
@@ -32,6 +56,19 @@ export interface TrackerOptions {
   numwant: { default: number; limit: number };
   /** Current unix time in seconds. */
   now?: () => number;
+  /** Hashes refused (deny list); absent or null = none. */
+  deny?: HashLookup | null;
+  /** When present, the only hashes tracked (allow-list mode). */
+  allow?: HashLookup | null;
+  /** Per-address announce rate limit; absent or null = off. */
+  rate?: RateLimiter | null;
+  /** Told about every limit hit (metrics). */
+  limits?: LimitObserver;
+}
+
+/** Exact info_hash membership (see infohash-list.ts). */
+export interface HashLookup {
+  has(hash: Uint8Array, off: number): boolean;
 }
 
 /** Which peers an answer carries: the requester's family only (UDP) or both (HTTP). */
@@ -41,12 +78,64 @@ export const BOTH_FAMILIES = 1;
 export class Tracker {
   private readonly now: () => number;
   private readonly counts: SwarmCounts = { seeders: 0, leechers: 0, downloaded: 0 };
+  private readonly deny: HashLookup | null;
+  private readonly allow: HashLookup | null;
+  private readonly rate: RateLimiter | null;
+  /** Where limit hits are counted; settable so metrics can be attached after construction. */
+  limits: LimitObserver;
 
   constructor(
     readonly store: SwarmStore,
     private readonly opts: TrackerOptions,
   ) {
     this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+    this.deny = opts.deny ?? null;
+    this.allow = opts.allow ?? null;
+    this.rate = opts.rate ?? null;
+    this.limits = opts.limits ?? NULL_LIMIT_OBSERVER;
+  }
+
+  /** Whether the deny/allow lists let this info_hash be tracked; a Failure when not. */
+  admit(hash: Uint8Array, off: number): Failure | null {
+    if (this.deny?.has(hash, off)) {
+      this.limits.limitHit(LIMIT_DENIED);
+      return FAIL_DENIED;
+    }
+    if (this.allow !== null && !this.allow.has(hash, off)) {
+      this.limits.limitHit(LIMIT_NOT_ALLOWED);
+      return FAIL_NOT_ALLOWED;
+    }
+    return null;
+  }
+
+  /**
+   * Drop every torrent the lists no longer admit (after a list reload, or a snapshot
+   * restore). Walks the whole store once: O(peers), for rare operator actions only.
+   * Returns how many torrents were dropped.
+   */
+  purgeRefused(): number {
+    if (this.deny === null && this.allow === null) return 0;
+    const refused = (h: Uint8Array, o: number) =>
+      this.deny?.has(h, o) === true || (this.allow !== null && !this.allow.has(h, o));
+    const peers: { hash: Uint8Array; family: Family; addr: Uint8Array; port: number }[] = [];
+    let current: Uint8Array | null = null;
+    let torrents = 0;
+    const visitor: SnapshotVisitor = {
+      torrent(hash, off) {
+        current = refused(hash, off) ? hash.slice(off, off + 20) : null;
+        if (current !== null) torrents++;
+      },
+      peer(family, addrPort, off) {
+        if (current === null) return;
+        const len = family === 4 ? 4 : 16;
+        const addr = addrPort.slice(off, off + len);
+        const port = (addrPort[off + len]! << 8) | addrPort[off + len + 1]!;
+        peers.push({ hash: current, family, addr, port });
+      },
+    };
+    for (let from = 0; from >= 0; ) from = this.store.visit(from, 4096, visitor);
+    for (const p of peers) this.store.remove(p.hash, 0, p.family, p.addr, p.port);
+    return torrents;
   }
 
   validate(req: AnnounceRequest): Failure | null {
@@ -63,8 +152,16 @@ export class Tracker {
 
   /** Announce; peers go to `sink`. Returns a Failure, or null with `res` filled. */
   announce(req: AnnounceRequest, res: AnnounceResult, families: number, sink: PeerSink): Failure | null {
+    // The rate limit comes first: a flood of invalid announces costs its sender tokens too.
+    if (this.rate !== null && !this.rate.take(req.family, req.addr)) {
+      this.limits.limitHit(LIMIT_RATE);
+      return FAIL_RATE;
+    }
     const failure = this.validate(req);
     if (failure) return failure;
+    // Lists are checked before anything touches the store: refused hashes are never stored.
+    const refused = this.admit(req.infoHash, req.hashOff);
+    if (refused) return refused;
     const store = this.store;
     const stopped = req.event === EVENT_STOPPED;
     const seeder = req.left === 0 || req.event === EVENT_COMPLETED;
@@ -83,7 +180,17 @@ export class Tracker {
         req.event === EVENT_COMPLETED,
         this.now(),
       );
-      if (put === PUT_TORRENT_LIMIT) return FAIL_TORRENT_LIMIT;
+      if (put !== PUT_OK) {
+        if (put === PUT_TORRENT_LIMIT) {
+          this.limits.limitHit(LIMIT_TORRENTS);
+          return FAIL_TORRENT_LIMIT;
+        }
+        if (put === PUT_IP_LIMIT) {
+          this.limits.limitHit(LIMIT_PEERS_PER_IP);
+          return FAIL_PEERS_PER_IP;
+        }
+        if (put === PUT_EVICTED) this.limits.limitHit(LIMIT_PEERS_PER_TORRENT);
+      }
     }
 
     const { announce, numwant } = this.opts;

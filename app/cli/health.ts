@@ -1,0 +1,76 @@
+// Liveness checks for `trakx status` and `trakx start`: the HTTP `/heartbeat` route and
+// the UDP heartbeat (a 16-byte packet with action 4 at bytes 8–11, answered by the single
+// byte 0xFF). A wildcard listen address is probed on loopback.
+
+import { createSocket } from 'node:dgram';
+import { request } from 'node:http';
+import { isIPv6 } from 'node:net';
+import type { Config } from '../config/types.ts';
+
+export type Check = 'ok' | 'fail' | 'off';
+
+/** Loopback addresses that reach a server listening on `ip`. */
+export function probeHosts(ip: string): string[] {
+  if (ip === '::' || ip === '') return ['127.0.0.1', '::1'];
+  if (ip === '0.0.0.0') return ['127.0.0.1'];
+  return [ip];
+}
+
+function httpOnce(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request(
+      { host, port, path: '/heartbeat', method: 'GET', timeout: timeoutMs, headers: { connection: 'close' } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+function udpOnce(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+    const packet = Buffer.alloc(16);
+    packet.writeUInt32BE(4, 8);
+    packet.writeUInt32BE((Math.random() * 0xffffffff) >>> 0, 12);
+    let settled = false;
+    const finish = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearInterval(resend);
+      socket.close();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    // Loopback rarely drops a datagram, but a busy socket buffer can: send three times.
+    const resend = setInterval(() => socket.send(packet, port, host), timeoutMs / 3);
+    socket.on('message', (msg) => {
+      if (msg.length === 1 && msg[0] === 0xff) finish(true);
+    });
+    socket.on('error', () => finish(false));
+    socket.send(packet, port, host);
+  });
+}
+
+/** Probe every host at once; true if any answers. */
+async function anyHost(hosts: string[], probe: (host: string) => Promise<boolean>): Promise<boolean> {
+  const results = await Promise.all(hosts.map(probe));
+  return results.includes(true);
+}
+
+export async function httpHeartbeat(config: Config, timeoutMs = 1000): Promise<Check> {
+  if (!config.http.enabled) return 'off';
+  const ok = await anyHost(probeHosts(config.http.ip), (h) => httpOnce(h, config.http.port, timeoutMs));
+  return ok ? 'ok' : 'fail';
+}
+
+export async function udpHeartbeat(config: Config, timeoutMs = 1000): Promise<Check> {
+  if (!config.udp.enabled) return 'off';
+  const ok = await anyHost(probeHosts(config.udp.ip), (h) => udpOnce(h, config.udp.port, timeoutMs));
+  return ok ? 'ok' : 'fail';
+}

@@ -1,0 +1,180 @@
+// The RequestObserver the servers call on every request. The hot path only adds to
+// slots of typed arrays picked by the observer's integer codes: no label objects, no
+// strings, no lookups. prom-client Counters copy the slots when Prometheus scrapes
+// (their collect() callbacks), and /stats reads the same slots, so both stay cumulative
+// and consistent with each other.
+
+import { Counter, type Registry } from 'prom-client';
+import {
+  ACTIONS,
+  type Action,
+  EVENTS,
+  LIMITS,
+  type LimitKind,
+  PROTOCOLS,
+  type Protocol,
+  RESULTS,
+  type RequestObserver,
+  type Result,
+} from '../server/observer.ts';
+import { UDP_ERRORS } from '../server/udp-handler.ts';
+import type { DurationHistogram } from './duration-histogram.ts';
+
+/**
+ * UDP error reasons get a label value each: the UDP server's fixed set up front, then any
+ * other string in the order first seen. The cap only guards against a future caller
+ * passing something unbounded (anything beyond it is counted as `other`).
+ */
+const MAX_UDP_REASONS = 31;
+
+type Labels = Record<string, string>;
+
+/** Every combination of the given label values, first name varying slowest. */
+function combinations(names: readonly string[], values: readonly (readonly string[])[]): Labels[] {
+  let out: Labels[] = [{}];
+  names.forEach((name, i) => {
+    const next: Labels[] = [];
+    for (const partial of out) for (const v of values[i]!) next.push({ ...partial, [name]: v });
+    out = next;
+  });
+  return out;
+}
+
+/** A counter whose label sets are fixed up front and whose values live in `slots`. */
+function slotCounter(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelSets: readonly Labels[],
+  slots: () => Float64Array,
+): void {
+  const labelNames = Object.keys(labelSets[0] ?? {});
+  new Counter({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      const values = slots();
+      this.reset();
+      for (let i = 0; i < values.length && i < labelSets.length; i++) this.inc(labelSets[i]!, values[i]!);
+    },
+  });
+}
+
+export class RequestMetrics implements RequestObserver {
+  /** Index: (protocol * ACTIONS.length + action) * RESULTS.length + result. */
+  readonly requests = new Float64Array(PROTOCOLS.length * ACTIONS.length * RESULTS.length);
+  /** Index: AnnounceEvent code (EVENTS). */
+  readonly announces = new Float64Array(EVENTS.length);
+  readonly received = new Float64Array(PROTOCOLS.length);
+  readonly sent = new Float64Array(PROTOCOLS.length);
+  /** Index: LimitKind (LIMITS). */
+  readonly limits = new Float64Array(LIMITS.length);
+  private readonly udpReasons = new Map<string, number>();
+  private readonly udpReasonNames: string[] = ['other'];
+  private readonly udpErrors = new Float64Array(MAX_UDP_REASONS + 1);
+
+  constructor(
+    registry: Registry,
+    private readonly histogram: DurationHistogram | null,
+  ) {
+    slotCounter(
+      registry,
+      'trakx_requests_total',
+      'Tracker requests answered, by protocol, action and result (client_error: a failure reason or error packet sent to the client; server_error: an internal error).',
+      combinations(['protocol', 'action', 'result'], [PROTOCOLS, ACTIONS, RESULTS]),
+      () => this.requests,
+    );
+    slotCounter(
+      registry,
+      'trakx_announces_total',
+      'Valid announces by event (none is a regular re-announce).',
+      combinations(['event'], [EVENTS]),
+      () => this.announces,
+    );
+    slotCounter(
+      registry,
+      'trakx_received_bytes_total',
+      'Request payload bytes received (HTTP: the request target; UDP: the datagram).',
+      combinations(['protocol'], [PROTOCOLS]),
+      () => this.received,
+    );
+    slotCounter(
+      registry,
+      'trakx_sent_bytes_total',
+      'Reply payload bytes sent (HTTP: the body; UDP: the datagram).',
+      combinations(['protocol'], [PROTOCOLS]),
+      () => this.sent,
+    );
+    slotCounter(
+      registry,
+      'trakx_limit_hits_total',
+      'Requests or connections refused or trimmed by an abuse limit, by limit.',
+      combinations(['limit'], [LIMITS]),
+      () => this.limits,
+    );
+    // The UDP server's reasons get their series at 0 from the start, like every other label.
+    for (const reason of Object.values(UDP_ERRORS)) this.reasonIndex(reason);
+    const reasons = this.udpReasonNames;
+    const errors = this.udpErrors;
+    new Counter({
+      name: 'trakx_udp_errors_total',
+      help: 'UDP error packets sent, by reason (`other` collects reasons beyond the first 31 seen).',
+      labelNames: ['reason'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (let i = 0; i < reasons.length; i++) this.inc({ reason: reasons[i]! }, errors[i]!);
+      },
+    });
+  }
+
+  request(protocol: Protocol, action: Action, result: Result, start: number): void {
+    const series = protocol * ACTIONS.length + action;
+    this.requests[series * RESULTS.length + result]!++;
+    if (this.histogram !== null) this.histogram.observe(series, (performance.now() - start) / 1000);
+  }
+
+  announce(event: number): void {
+    if (event >= 0 && event < EVENTS.length) this.announces[event]!++;
+  }
+
+  udpError(reason: string): void {
+    this.udpErrors[this.reasonIndex(reason)]!++;
+  }
+
+  private reasonIndex(reason: string): number {
+    const i = this.udpReasons.get(reason);
+    if (i !== undefined) return i;
+    if (this.udpReasonNames.length > MAX_UDP_REASONS) return 0;
+    this.udpReasons.set(reason, this.udpReasonNames.length);
+    // Once per distinct reason: 'bad connection id' → bad_connection_id.
+    this.udpReasonNames.push(reason.toLowerCase().replace(/[^a-z0-9]+/g, '_'));
+    return this.udpReasonNames.length - 1;
+  }
+
+  bytes(protocol: Protocol, received: number, sent: number): void {
+    this.received[protocol]! += received;
+    this.sent[protocol]! += sent;
+  }
+
+  limitHit(kind: LimitKind): void {
+    this.limits[kind]!++;
+  }
+
+  /** Sum of request counts over every protocol and result for one action (-1 = all). */
+  total(action: number, result = -1): number {
+    let sum = 0;
+    for (let p = 0; p < PROTOCOLS.length; p++) {
+      for (let a = 0; a < ACTIONS.length; a++) {
+        if (action >= 0 && a !== action) continue;
+        for (let r = 0; r < RESULTS.length; r++) {
+          if (result >= 0 && r !== result) continue;
+          sum += this.requests[(p * ACTIONS.length + a) * RESULTS.length + r]!;
+        }
+      }
+    }
+    return sum;
+  }
+}

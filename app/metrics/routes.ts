@@ -1,0 +1,13 @@
+// GET /metrics (Prometheus text format) and GET /stats (expvar JSON for netdata), on the
+// HTTP tracker's Fastify instance or on the separate metrics listener (metrics-server.ts).
+
+import type { FastifyInstance } from 'fastify';
+import type { Metrics } from './metrics.ts';
+
+export function registerMetricsRoutes(app: FastifyInstance, metrics: Metrics): void {
+  app.get('/metrics', async (_req, reply) => {
+    const text = await metrics.prometheus();
+    return reply.type(metrics.contentType).send(text);
+  });
+  app.get('/stats', (_req, reply) => reply.type('application/json').send(JSON.stringify(metrics.stats())));
+}

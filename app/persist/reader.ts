@@ -1,0 +1,125 @@
+// Reads a snapshot (see format.ts). verifySnapshot() checks everything — header, sizes,
+// checksum and the record structure against the header's counts — before applySnapshot()
+// touches the store, so a bad file never leaves a half-restored tracker.
+
+import { crc32 } from 'node:zlib';
+import type { Family } from '../protocol/address.ts';
+import { PUT_IP_LIMIT, PUT_TORRENT_LIMIT, type SwarmStore } from '../swarm/store.ts';
+import {
+  decodeHeader,
+  FLAG_SEEDER,
+  HEADER_SIZE,
+  PEER4_SIZE,
+  PEER6_SIZE,
+  SnapshotError,
+  type SnapshotHeader,
+  TORRENT_SIZE,
+} from './format.ts';
+
+/** Check a whole snapshot file's bytes; returns its header or throws SnapshotError. */
+export function verifySnapshot(buf: Buffer): SnapshotHeader {
+  const h = decodeHeader(buf);
+  const actual = buf.length - HEADER_SIZE;
+  if (actual < h.bodySize) throw new SnapshotError(`truncated: body is ${actual} of ${h.bodySize} bytes`);
+  if (actual > h.bodySize) throw new SnapshotError(`${actual - h.bodySize} unexpected bytes after the body`);
+  if (crc32(buf.subarray(HEADER_SIZE)) !== h.bodyCrc) throw new SnapshotError('body checksum mismatch');
+  let o = HEADER_SIZE;
+  let torrents = 0;
+  let peers4 = 0;
+  let peers6 = 0;
+  while (o < buf.length) {
+    if (buf.length - o < TORRENT_SIZE) throw new SnapshotError(`torrent record cut short at byte ${o}`);
+    const n4 = buf.readUInt32LE(o + 24);
+    const n6 = buf.readUInt32LE(o + 28);
+    o += TORRENT_SIZE + n4 * PEER4_SIZE + n6 * PEER6_SIZE;
+    if (o > buf.length) throw new SnapshotError(`peer records of torrent ${torrents} run past the end`);
+    torrents++;
+    peers4 += n4;
+    peers6 += n6;
+  }
+  if (torrents !== h.torrents || peers4 !== h.peers4 || peers6 !== h.peers6)
+    throw new SnapshotError(
+      `counts disagree with the header (${torrents}/${peers4}/${peers6} records, header says ${h.torrents}/${h.peers4}/${h.peers6})`,
+    );
+  return h;
+}
+
+export interface ApplyOptions {
+  /** Unix seconds; peers last seen before it have expired and are dropped. */
+  cutoff: number;
+  /** Unix seconds; a last-seen in the future (clock stepped back) is clamped to it. */
+  now: number;
+}
+
+export interface ApplyResult {
+  torrents: number;
+  peers: number;
+  /** Peers dropped because they expired while the tracker was down. */
+  expired: number;
+  /** Peers dropped because the limits in force refuse them (torrents, per IP) or port 0. */
+  skipped: number;
+}
+
+/**
+ * Put a verified snapshot's peers into the store with their saved last-seen. A seeder
+ * is put as `completed` so a later `completed` event does not count it twice; the
+ * torrent's saved downloaded count then overwrites whatever that added.
+ */
+export function applySnapshot(buf: Buffer, store: SwarmStore, opts: ApplyOptions): ApplyResult {
+  const result: ApplyResult = { torrents: 0, peers: 0, expired: 0, skipped: 0 };
+  const addr: [Uint8Array, Uint8Array] = [new Uint8Array(4), new Uint8Array(16)];
+  let o = HEADER_SIZE;
+  while (o < buf.length) {
+    const hashOff = o;
+    const downloaded = buf.readUInt32LE(o + 20);
+    const counts = [buf.readUInt32LE(o + 24), buf.readUInt32LE(o + 28)];
+    o += TORRENT_SIZE;
+    let kept = 0;
+    let full = false;
+    for (let f = 0; f < 2; f++) {
+      const family: Family = f === 0 ? 4 : 6;
+      const ilen = f === 0 ? 4 : 16;
+      const size = f === 0 ? PEER4_SIZE : PEER6_SIZE;
+      const a = addr[f]!;
+      for (let i = 0; i < counts[f]!; i++, o += size) {
+        const port = (buf[o + ilen]! << 8) | buf[o + ilen + 1]!;
+        const seeder = (buf[o + ilen + 22]! & FLAG_SEEDER) !== 0;
+        const seen = buf.readUInt32LE(o + ilen + 23);
+        if (seen < opts.cutoff) {
+          result.expired++;
+          continue;
+        }
+        if (port === 0 || full) {
+          result.skipped++;
+          continue;
+        }
+        for (let k = 0; k < ilen; k++) a[k] = buf[o + k]!;
+        const put = store.put(
+          buf,
+          hashOff,
+          family,
+          a,
+          port,
+          buf,
+          o + ilen + 2,
+          seeder,
+          seeder,
+          Math.min(seen, opts.now),
+        );
+        if (put === PUT_TORRENT_LIMIT) {
+          full = true;
+          result.skipped++;
+          continue;
+        }
+        if (put === PUT_IP_LIMIT) {
+          result.skipped++;
+          continue;
+        }
+        kept++;
+      }
+    }
+    if (kept > 0 && store.setDownloaded(buf, hashOff, downloaded)) result.torrents++;
+    result.peers += kept;
+  }
+  return result;
+}

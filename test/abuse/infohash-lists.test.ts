@@ -1,0 +1,193 @@
+// Deny and allow lists of info_hashes, end to end: refused hashes get a failure reason
+// and are never stored; rewriting the file takes effect without a restart through
+// service.reloadLists() (what SIGHUP calls), through the file watch, and through a real
+// SIGHUP to a real `trakx run`; a broken file keeps the previous list.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Config } from '../../app/config/types.ts';
+import type { Service } from '../../app/service.ts';
+import { bdecode } from '../helpers/bdecode.ts';
+import { pct } from '../helpers/http-client.ts';
+import { startTestService, tempHome } from '../helpers/service.ts';
+import { announce, failure, limitHits, peersOf, type Reply } from './announce.ts';
+import { bodyOf, rawHttp } from './raw-http.ts';
+
+function noUdp(c: Config): void {
+  c.udp.enabled = false;
+}
+
+function writeList(path: string, hashes: Buffer[], note = ''): void {
+  const lines = [
+    '# info_hash list written by the test',
+    '',
+    ...hashes.map((h, i) => `${h.toString('hex')}  # entry ${i}`),
+    note,
+  ];
+  writeFileSync(path, `${lines.join('\n')}\n`);
+}
+
+async function scrapeCounts(svc: Service, h: Buffer): Promise<Reply> {
+  const res = await rawHttp(
+    svc.httpPort,
+    Buffer.from(`GET /scrape?info_hash=${pct(h)} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`),
+  );
+  const files = (bdecode(bodyOf(res.data)) as { files: Record<string, Reply> }).files;
+  return files[h.toString('latin1')] ?? (Object.values(files)[0] as Reply);
+}
+
+async function eventually(what: string, check: () => Promise<boolean>, ms = 4000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`${what} did not happen within ${ms} ms`);
+}
+
+test('deny list: refused and never stored; reload by call and by file change; a bad file keeps the old list', async () => {
+  const dir = tempHome();
+  const path = join(dir, 'deny.txt');
+  const [d1, d2, e] = [randomBytes(20), randomBytes(20), randomBytes(20)];
+  writeList(path, [d1, d2]);
+  const svc = await startTestService({
+    env: { TRAKX_LIMITS_DENYLIST: path, TRAKX_LIMITS_LISTPOLL: '100ms' },
+    tweak: noUdp,
+  });
+  try {
+    const r = await announce(svc, { hash: d1, port: 6881 });
+    assert.match(failure(r) ?? '', /blocked/);
+    assert.equal(String(r['retry in']), 'never', 'BEP 31: retrying cannot help');
+    assert.equal(svc.store.totals().torrents, 0, 'a denied hash is never stored');
+    assert.equal((await scrapeCounts(svc, d1)).complete, 0);
+    assert.equal(failure(await announce(svc, { hash: e, port: 6881 })), undefined);
+    assert.equal(failure(await announce(svc, { hash: e, port: 6882, from: '127.0.0.2' })), undefined);
+    assert.equal(peersOf(svc, e).length, 2);
+
+    // SIGHUP path: rewrite, reloadLists(). e becomes denied (and is dropped), d2 allowed.
+    writeList(path, [d1, e]);
+    assert.equal(svc.reloadLists(), true);
+    assert.deepEqual(peersOf(svc, e), [], 'a newly denied torrent is dropped at once');
+    assert.equal(svc.store.totals().torrents, 0);
+    assert.match(failure(await announce(svc, { hash: e, port: 6881 })) ?? '', /blocked/);
+    assert.equal(failure(await announce(svc, { hash: d2, port: 6881 })), undefined, 'no longer listed');
+
+    // File-change path: no call, the watch notices.
+    writeList(path, [d1], '# e is allowed again');
+    await eventually(
+      'the file-change reload',
+      async () => failure(await announce(svc, { hash: e, port: 6881 })) === undefined,
+    );
+
+    // A broken file: the reload fails, the previous list stays in force.
+    writeFileSync(path, `${d2.toString('hex')}\nthis is not a hash\n`);
+    assert.equal(svc.reloadLists(), false);
+    await new Promise((r) => setTimeout(r, 300)); // the watch sees it too, and fails the same way
+    assert.match(failure(await announce(svc, { hash: d1, port: 6881 })) ?? '', /blocked/);
+    assert.equal(failure(await announce(svc, { hash: d2, port: 6883 })), undefined);
+    assert.ok((await limitHits(svc)).denied! >= 3);
+  } finally {
+    await svc.close();
+  }
+});
+
+test('allow-list mode: only listed hashes are tracked; reload admits and drops', async () => {
+  const dir = tempHome();
+  const path = join(dir, 'allow.txt');
+  const [a, b] = [randomBytes(20), randomBytes(20)];
+  writeList(path, [a]);
+  const svc = await startTestService({
+    env: { TRAKX_LIMITS_ALLOWLIST: path, TRAKX_LIMITS_LISTPOLL: '0' },
+    tweak: noUdp,
+  });
+  try {
+    assert.equal(failure(await announce(svc, { hash: a, port: 1 })), undefined);
+    assert.match(failure(await announce(svc, { hash: b, port: 1 })) ?? '', /unregistered torrent/);
+    assert.deepEqual(peersOf(svc, b), []);
+    writeList(path, [b]);
+    svc.reloadLists();
+    assert.deepEqual(peersOf(svc, a), [], 'a torrent no longer allowed is dropped');
+    assert.equal(failure(await announce(svc, { hash: b, port: 1 })), undefined);
+    assert.match(failure(await announce(svc, { hash: a, port: 1 })) ?? '', /unregistered torrent/);
+    assert.equal((await limitHits(svc)).not_allowed, 2);
+  } finally {
+    await svc.close();
+  }
+});
+
+test('a list file that cannot be read stops start-up with the key named', async () => {
+  const missing = join(tempHome(), 'nope.txt');
+  await assert.rejects(
+    startTestService({ env: { TRAKX_LIMITS_DENYLIST: missing }, tweak: noUdp }),
+    /limits\.denylist: cannot read .*nope\.txt: ENOENT/,
+  );
+  const bad = join(tempHome(), 'bad.txt');
+  writeFileSync(bad, 'deadbeef\n');
+  await assert.rejects(
+    startTestService({ env: { TRAKX_LIMITS_ALLOWLIST: bad }, tweak: noUdp }),
+    /limits\.allowlist: .*line 1/,
+  );
+});
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+test('SIGHUP to a running `trakx run` reloads the deny list and keeps it running', async () => {
+  const home = tempHome();
+  const path = join(home, 'deny.txt');
+  const [d, e] = [randomBytes(20), randomBytes(20)];
+  writeList(path, [d]);
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), join(import.meta.dirname, '../../app/main.ts'), 'run'],
+    {
+      cwd: home,
+      env: {
+        ...process.env,
+        HOME: home,
+        TRAKX_HTTP_IP: '127.0.0.1',
+        TRAKX_HTTP_PORT: String(port),
+        TRAKX_UDP_ENABLED: 'false',
+        TRAKX_METRICS_ENABLED: 'false',
+        TRAKX_DB_BACKUP_PATH: '',
+        TRAKX_LIMITS_DENYLIST: path,
+        TRAKX_LIMITS_LISTPOLL: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (c) => {
+    out += c;
+  });
+  child.stderr.on('data', (c) => {
+    out += c;
+  });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  try {
+    await eventually('start-up', async () => out.includes('http tracker listening'), 20000);
+    const svc = { httpPort: port } as Service;
+    assert.match(failure(await announce(svc, { hash: d, port: 1 })) ?? '', /blocked/);
+    assert.equal(failure(await announce(svc, { hash: e, port: 1 })), undefined);
+    writeList(path, [d, e]);
+    child.kill('SIGHUP');
+    await eventually('the SIGHUP reload', async () => out.includes('info_hash list reloaded'));
+    assert.match(failure(await announce(svc, { hash: e, port: 1 })) ?? '', /blocked/);
+    assert.equal(child.exitCode, null, 'still running after SIGHUP');
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});

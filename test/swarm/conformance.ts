@@ -1,0 +1,843 @@
+// The SwarmStore conformance suite: everything the tracker relies on, exercised only
+// through the interface in app/swarm/store.ts, so any store (the in-memory one, a
+// networked one later) can be checked with `runStoreConformance(name, makeStore)`.
+// `makeStore` receives the caps the store must enforce (db.maxTorrents and
+// db.maxPeersPerTorrent): the cap tests need small ones, the rest pass large ones.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Family } from '../../app/protocol/address.ts';
+import {
+  type PeerSink,
+  PUT_EVICTED,
+  PUT_OK,
+  PUT_TORRENT_LIMIT,
+  type SnapshotVisitor,
+  type SwarmCounts,
+  type SwarmStore,
+} from '../../app/swarm/store.ts';
+
+export interface StoreLimits {
+  maxTorrents: number;
+  maxPeersPerTorrent: number;
+}
+
+export type MakeStore = (limits: StoreLimits) => SwarmStore;
+
+const BIG: StoreLimits = { maxTorrents: 1_000_000, maxPeersPerTorrent: 1_000_000 };
+
+// ---- fixtures: distinct hashes, addresses and peer ids from small integers ----
+
+export function hashOf(n: number): Buffer {
+  const b = Buffer.alloc(20, 0xab);
+  b.writeUInt32BE(n, 0);
+  return b;
+}
+
+export function idOf(n: number): Buffer {
+  const b = Buffer.alloc(20, 0x2d);
+  b.writeUInt32BE(n, 16);
+  return b;
+}
+
+/** 10.x.y.z for family 4; 2001:db8::x for family 6 (16 bytes). */
+export function addrOf(family: Family, n: number): Buffer {
+  if (family === 4) return Buffer.from([10, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
+  const b = Buffer.alloc(16);
+  b.writeUInt16BE(0x2001, 0);
+  b.writeUInt16BE(0x0db8, 2);
+  b.writeUInt32BE(n, 12);
+  return b;
+}
+
+/** Mulberry32: a small seeded PRNG so the randomized test is reproducible. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface SeenPeer {
+  family: Family;
+  addr: string;
+  port: number;
+  id: string;
+}
+
+/** A PeerSink that decodes what it is given (compact address + big-endian port). */
+class Collect implements PeerSink {
+  peers: SeenPeer[] = [];
+  peer(family: Family, addrPort: Uint8Array, addrOff: number, peerId: Uint8Array, idOff: number): void {
+    const ilen = family === 4 ? 4 : 16;
+    this.peers.push({
+      family,
+      addr: Buffer.from(addrPort.subarray(addrOff, addrOff + ilen)).toString('hex'),
+      port: (addrPort[addrOff + ilen]! << 8) | addrPort[addrOff + ilen + 1]!,
+      id: Buffer.from(peerId.subarray(idOff, idOff + 20)).toString('hex'),
+    });
+  }
+  keys(): string[] {
+    return this.peers.map((p) => `${p.family}/${p.addr}/${p.port}`);
+  }
+}
+
+interface VisitedTorrent {
+  hash: string;
+  downloaded: number;
+  peers: string[];
+}
+
+/** A SnapshotVisitor recording each torrent with its peers as sortable strings. */
+class Visit implements SnapshotVisitor {
+  torrents: VisitedTorrent[] = [];
+  torrent(infoHash: Uint8Array, hashOff: number, downloaded: number): void {
+    this.torrents.push({
+      hash: Buffer.from(infoHash.subarray(hashOff, hashOff + 20)).toString('hex'),
+      downloaded,
+      peers: [],
+    });
+  }
+  peer(
+    family: Family,
+    addrPort: Uint8Array,
+    addrOff: number,
+    peerId: Uint8Array,
+    idOff: number,
+    seeder: boolean,
+    lastSeen: number,
+  ): void {
+    const t = this.torrents[this.torrents.length - 1];
+    assert.ok(t, 'a peer was visited before any torrent');
+    const ilen = family === 4 ? 4 : 16;
+    const addr = Buffer.from(addrPort.subarray(addrOff, addrOff + ilen)).toString('hex');
+    const port = (addrPort[addrOff + ilen]! << 8) | addrPort[addrOff + ilen + 1]!;
+    const id = Buffer.from(peerId.subarray(idOff, idOff + 20)).toString('hex');
+    t.peers.push(`${family}/${addr}/${port} id=${id} seeder=${seeder} seen=${lastSeen}`);
+  }
+  /** Everything visited, normalised (peer order within a torrent is the store's business). */
+  normalised(): { hash: string; downloaded: number; peers: string[] }[] {
+    return this.torrents
+      .map((t) => ({ ...t, peers: [...t.peers].sort() }))
+      .sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+  }
+}
+
+function visitAll(store: SwarmStore, chunk = 1_000_000): Visit {
+  const v = new Visit();
+  let from = 0;
+  for (let guard = 0; from >= 0; guard++) {
+    assert.ok(guard < 1_000_000, 'visit never finished');
+    from = store.visit(from, chunk, v);
+  }
+  return v;
+}
+
+const EMPTY_TOTALS = {
+  torrents: 0,
+  peers4: 0,
+  peers6: 0,
+  seeders4: 0,
+  leechers4: 0,
+  seeders6: 0,
+  leechers6: 0,
+};
+
+/** The totals this suite knows about (a store may report more). */
+function totals(store: SwarmStore): typeof EMPTY_TOTALS {
+  const t = store.totals();
+  const out = { ...EMPTY_TOTALS };
+  for (const k of Object.keys(out) as (keyof typeof out)[]) out[k] = t[k];
+  assert.equal(t.peers4, t.seeders4 + t.leechers4, 'peers4 = seeders4 + leechers4');
+  assert.equal(t.peers6, t.seeders6 + t.leechers6, 'peers6 = seeders6 + leechers6');
+  return out;
+}
+
+function counts(store: SwarmStore, hash: Buffer): SwarmCounts {
+  return store.counts(hash, 0, { seeders: -1, leechers: -1, downloaded: -1 });
+}
+
+function select(
+  store: SwarmStore,
+  hash: Buffer,
+  family: Family,
+  self: Buffer | null,
+  selfPort: number,
+  forSeeder: boolean,
+  max: number,
+): Collect {
+  const sink = new Collect();
+  const n = store.select(hash, 0, family, self, selfPort, forSeeder, max, sink);
+  assert.equal(n, sink.peers.length, 'select() must return how many peers it sent');
+  assert.equal(new Set(sink.keys()).size, n, 'a selection must not repeat a peer');
+  for (const p of sink.peers) assert.equal(p.family, family, 'select() sent a peer of the other family');
+  return sink;
+}
+
+/** put() with the arguments spelled out; peer ids default to the address number. */
+function put(
+  store: SwarmStore,
+  hash: Buffer,
+  family: Family,
+  n: number,
+  port: number,
+  opts: { seeder?: boolean; completed?: boolean; now?: number; id?: number } = {},
+): number {
+  const addr = addrOf(family, n);
+  const id = idOf(opts.id ?? n);
+  return store.put(
+    hash,
+    0,
+    family,
+    addr,
+    port,
+    id,
+    0,
+    opts.seeder ?? false,
+    opts.completed ?? false,
+    opts.now ?? 1000,
+  );
+}
+
+function key(family: Family, n: number, port: number): string {
+  return `${family}/${addrOf(family, n).toString('hex')}/${port}`;
+}
+
+export function runStoreConformance(name: string, makeStore: MakeStore): void {
+  describe(`SwarmStore conformance: ${name}`, () => {
+    const H = hashOf(1);
+    const H2 = hashOf(2);
+
+    test('put inserts a peer and a second put of the same key refreshes it', () => {
+      const s = makeStore(BIG);
+      assert.equal(put(s, H, 4, 1, 6881), PUT_OK);
+      assert.deepEqual(counts(s, H), { seeders: 0, leechers: 1, downloaded: 0 });
+      assert.equal(put(s, H, 4, 1, 6881, { now: 2000, id: 77 }), PUT_OK);
+      assert.deepEqual(counts(s, H), { seeders: 0, leechers: 1, downloaded: 0 });
+      const v = visitAll(s).normalised();
+      assert.equal(v.length, 1);
+      assert.deepEqual(v[0]!.peers, [
+        `${key(4, 1, 6881)} id=${idOf(77).toString('hex')} seeder=false seen=2000`,
+      ]);
+    });
+
+    test('a peer is keyed by (info_hash, address, port), never by peer_id', () => {
+      const s = makeStore(BIG);
+      put(s, H, 4, 1, 6881, { id: 5 });
+      // Same peer_id from another address: a second peer, the first is untouched.
+      put(s, H, 4, 2, 6881, { id: 5 });
+      // Same address, another port: another peer.
+      put(s, H, 4, 1, 6882, { id: 5 });
+      // Same address and port in another torrent: a peer of that torrent only.
+      put(s, H2, 4, 1, 6881, { id: 5 });
+      assert.equal(counts(s, H).leechers, 3);
+      assert.equal(counts(s, H2).leechers, 1);
+      const got = select(s, H, 4, null, 0, false, 10).keys().sort();
+      assert.deepEqual(got, [key(4, 1, 6881), key(4, 1, 6882), key(4, 2, 6881)].sort());
+    });
+
+    test('IPv4 and IPv6 peers are kept apart', () => {
+      const s = makeStore(BIG);
+      // 2001:db8::1 and 10.0.0.1 share no bytes, but v6 ::a00:1 would share the low 4
+      // with 10.0.0.1: both forms must stay separate peers.
+      put(s, H, 4, 1, 6881);
+      put(s, H, 6, 1, 6881);
+      const v6Tail = Buffer.alloc(16);
+      addrOf(4, 1).copy(v6Tail, 12);
+      s.put(H, 0, 6, v6Tail, 6881, idOf(9), 0, true, false, 1000);
+      assert.deepEqual(counts(s, H), { seeders: 1, leechers: 2, downloaded: 0 });
+      assert.deepEqual(select(s, H, 4, null, 0, false, 10).keys(), [key(4, 1, 6881)]);
+      const six = select(s, H, 6, null, 0, false, 10).keys().sort();
+      assert.deepEqual(six, [key(6, 1, 6881), `6/${v6Tail.toString('hex')}/6881`].sort());
+      const t = totals(s);
+      assert.deepEqual(
+        [t.torrents, t.seeders4, t.leechers4, t.seeders6, t.leechers6],
+        [1, 0, 1, 1, 1],
+        'totals per family',
+      );
+      // Removing the v4 peer leaves both v6 ones.
+      assert.equal(s.remove(H, 0, 4, addrOf(4, 1), 6881), true);
+      assert.deepEqual(counts(s, H), { seeders: 1, leechers: 1, downloaded: 0 });
+    });
+
+    test('seeders and leechers are counted and follow flips both ways', () => {
+      const s = makeStore(BIG);
+      for (let i = 0; i < 5; i++) put(s, H, 4, i, 1000, { seeder: i < 2 });
+      for (let i = 0; i < 3; i++) put(s, H, 6, i, 1000, { seeder: i === 0 });
+      assert.deepEqual(counts(s, H), { seeders: 3, leechers: 5, downloaded: 0 });
+      put(s, H, 4, 4, 1000, { seeder: true }); // leecher → seeder (counts as a download)
+      put(s, H, 4, 0, 1000, { seeder: false }); // seeder → leecher
+      put(s, H, 6, 0, 1000, { seeder: false }); // seeder → leecher
+      assert.deepEqual(counts(s, H), { seeders: 2, leechers: 6, downloaded: 1 });
+      const t = totals(s);
+      assert.deepEqual([t.seeders4, t.leechers4, t.seeders6, t.leechers6], [2, 3, 0, 3]);
+      // A seeder gets exactly the leechers, whatever flipped.
+      const leechers = select(s, H, 4, null, 0, true, 50).keys().sort();
+      assert.deepEqual(leechers, [key(4, 0, 1000), key(4, 2, 1000), key(4, 3, 1000)].sort());
+    });
+
+    test('completed counts once per peer', () => {
+      const s = makeStore(BIG);
+      put(s, H, 4, 1, 1, { seeder: true, completed: true });
+      put(s, H, 4, 1, 1, { seeder: true, completed: true });
+      assert.equal(counts(s, H).downloaded, 1, 'completed twice counts once');
+      // A leecher that turns seeder (left=0) without sending completed counts once…
+      put(s, H, 4, 2, 1);
+      put(s, H, 4, 2, 1, { seeder: true });
+      assert.equal(counts(s, H).downloaded, 2);
+      // …and a later completed from it does not count again, nor a flip back and forth.
+      put(s, H, 4, 2, 1, { seeder: true, completed: true });
+      put(s, H, 4, 2, 1, { seeder: false });
+      put(s, H, 4, 2, 1, { seeder: true });
+      assert.equal(counts(s, H).downloaded, 2);
+      // A peer that arrives already seeding downloaded nothing here.
+      put(s, H, 6, 3, 1, { seeder: true });
+      put(s, H, 6, 3, 1, { seeder: true });
+      assert.equal(counts(s, H).downloaded, 2);
+      // completed from a leecher (completed but left > 0 is odd, still a completion).
+      put(s, H, 6, 4, 1, { completed: true });
+      assert.equal(counts(s, H).downloaded, 3);
+    });
+
+    test('remove deletes exactly one peer and frees an emptied torrent', () => {
+      const s = makeStore(BIG);
+      put(s, H, 4, 1, 1, { seeder: true });
+      put(s, H, 4, 2, 1);
+      put(s, H2, 6, 1, 1);
+      assert.equal(totals(s).torrents, 2);
+      assert.equal(s.remove(H, 0, 4, addrOf(4, 1), 2), false, 'wrong port');
+      assert.equal(s.remove(H, 0, 6, addrOf(6, 1), 1), false, 'wrong family');
+      assert.equal(s.remove(hashOf(99), 0, 4, addrOf(4, 1), 1), false, 'unknown torrent');
+      assert.equal(s.remove(H, 0, 4, addrOf(4, 1), 1), true);
+      assert.equal(s.remove(H, 0, 4, addrOf(4, 1), 1), false, 'already removed');
+      assert.deepEqual(counts(s, H), { seeders: 0, leechers: 1, downloaded: 0 });
+      assert.equal(s.remove(H2, 0, 6, addrOf(6, 1), 1), true);
+      assert.equal(totals(s).torrents, 1, 'the emptied torrent is freed');
+      assert.deepEqual(counts(s, H2), { seeders: 0, leechers: 0, downloaded: 0 });
+      assert.deepEqual(
+        visitAll(s)
+          .normalised()
+          .map((t) => t.hash),
+        [H.toString('hex')],
+      );
+    });
+
+    test('counts of an unknown torrent are zeros, written into the given object', () => {
+      const s = makeStore(BIG);
+      put(s, H, 4, 1, 1);
+      const out: SwarmCounts = { seeders: 7, leechers: 7, downloaded: 7 };
+      assert.equal(s.counts(hashOf(3), 0, out), out);
+      assert.deepEqual(out, { seeders: 0, leechers: 0, downloaded: 0 });
+      // Offsets are honoured: the hash read at hashOff.
+      const padded = Buffer.concat([Buffer.alloc(5), H]);
+      assert.deepEqual(s.counts(padded, 5, out), { seeders: 0, leechers: 1, downloaded: 0 });
+    });
+
+    test('select sends the compact address, port and peer_id of each peer', () => {
+      const s = makeStore(BIG);
+      put(s, H, 4, 0x010203, 0xbeef, { id: 42 });
+      put(s, H, 6, 0x0a0b0c0d, 0x0102, { id: 43 });
+      const four = select(s, H, 4, null, 0, false, 5).peers;
+      assert.deepEqual(four, [{ family: 4, addr: '0a010203', port: 0xbeef, id: idOf(42).toString('hex') }]);
+      const six = select(s, H, 6, null, 0, false, 5).peers;
+      assert.deepEqual(six, [
+        {
+          family: 6,
+          addr: addrOf(6, 0x0a0b0c0d).toString('hex'),
+          port: 0x0102,
+          id: idOf(43).toString('hex'),
+        },
+      ]);
+      assert.equal(select(s, hashOf(9), 4, null, 0, false, 5).peers.length, 0, 'unknown torrent');
+      assert.equal(select(s, H, 4, null, 0, false, 0).peers.length, 0, 'max 0');
+    });
+
+    test('select picks at random: many selections return different subsets and every peer', () => {
+      const s = makeStore(BIG);
+      for (let i = 0; i < 100; i++) put(s, H, 4, i, 7000);
+      const subsets = new Set<string>();
+      const seen = new Set<string>();
+      const runs = 300;
+      for (let r = 0; r < runs; r++) {
+        const got = select(s, H, 4, addrOf(4, 5000), 1, false, 10).keys();
+        assert.equal(got.length, 10);
+        for (const k of got) seen.add(k);
+        subsets.add([...got].sort().join(','));
+      }
+      assert.equal(seen.size, 100, 'every peer is eventually returned');
+      assert.ok(subsets.size >= runs * 0.8, `only ${subsets.size} distinct subsets in ${runs} selections`);
+    });
+
+    test('select picks at random when one peer too many is available', () => {
+      // numwant + 1 peers and a requester that is not one of them: each selection must
+      // leave out a random one, not always the same.
+      const s = makeStore(BIG);
+      for (let i = 0; i < 11; i++) put(s, H, 4, i, 7000);
+      const seen = new Set<string>();
+      const left = new Set<string>();
+      for (let r = 0; r < 300; r++) {
+        const got = select(s, H, 4, null, 0, false, 10).keys();
+        assert.equal(got.length, 10);
+        for (const k of got) seen.add(k);
+        for (let i = 0; i < 11; i++) if (!got.includes(key(4, i, 7000))) left.add(key(4, i, 7000));
+      }
+      assert.equal(seen.size, 11, 'every peer is eventually returned');
+      assert.equal(left.size, 11, 'every peer is eventually the one left out');
+    });
+
+    test('select never returns the requester', () => {
+      const s = makeStore(BIG);
+      for (const n of [3, 11, 60]) {
+        const h = hashOf(100 + n);
+        for (let i = 0; i < n; i++) put(s, h, 6, i, 9000);
+        for (const max of [1, n - 2, n - 1, n, n + 5]) {
+          for (let r = 0; r < 60; r++) {
+            const self = r % n;
+            const got = select(s, h, 6, addrOf(6, self), 9000, false, max).keys();
+            assert.ok(!got.includes(key(6, self, 9000)), `requester returned (swarm ${n}, max ${max})`);
+            assert.equal(got.length, Math.min(max, n - 1), `swarm ${n}, max ${max}`);
+          }
+        }
+      }
+      // Same address, other port: a different peer, so it is returned.
+      const h = hashOf(200);
+      put(s, h, 4, 1, 1);
+      put(s, h, 4, 1, 2);
+      assert.deepEqual(select(s, h, 4, addrOf(4, 1), 1, false, 10).keys(), [key(4, 1, 2)]);
+    });
+
+    test('a seeder gets leechers only, and max is respected', () => {
+      const s = makeStore(BIG);
+      for (let i = 0; i < 40; i++) put(s, H, 4, i, 1, { seeder: i % 4 === 0 });
+      const leechers = new Set<string>();
+      for (let i = 0; i < 40; i++) if (i % 4 !== 0) leechers.add(key(4, i, 1));
+      for (let r = 0; r < 100; r++) {
+        const max = 1 + (r % 35);
+        const got = select(s, H, 4, addrOf(4, 0), 1, true, max).keys();
+        assert.equal(got.length, Math.min(max, 30));
+        for (const k of got) assert.ok(leechers.has(k), `seeder was given ${k}`);
+      }
+      // A leecher gets both, up to max.
+      const all = select(s, H, 4, addrOf(4, 1), 1, false, 100).keys();
+      assert.equal(all.length, 39);
+      // Only seeders in the swarm: nothing for a seeder.
+      put(s, H2, 6, 1, 1, { seeder: true });
+      put(s, H2, 6, 2, 1, { seeder: true });
+      assert.equal(select(s, H2, 6, null, 0, true, 10).peers.length, 0);
+      assert.equal(select(s, H2, 6, null, 0, false, 10).peers.length, 2);
+    });
+
+    test('sweep removes only stale peers and frees emptied torrents', () => {
+      const s = makeStore(BIG);
+      put(s, H, 4, 1, 1, { now: 100 });
+      put(s, H, 4, 2, 1, { now: 200, seeder: true });
+      put(s, H, 6, 3, 1, { now: 150 });
+      put(s, H2, 4, 1, 1, { now: 100, completed: true, seeder: true });
+      put(s, hashOf(3), 6, 1, 1, { now: 300 });
+      assert.equal(totals(s).torrents, 3);
+      let done = false;
+      for (let i = 0; i < 100 && !done; i++) done = s.sweep(150, 1_000_000);
+      assert.ok(done, 'a pass with a large budget completes');
+      // Last seen exactly at the cutoff stays; before it goes.
+      assert.deepEqual(counts(s, H), { seeders: 1, leechers: 1, downloaded: 0 });
+      assert.deepEqual(counts(s, H2), { seeders: 0, leechers: 0, downloaded: 0 });
+      const t = totals(s);
+      assert.deepEqual([t.torrents, t.seeders4, t.leechers4, t.seeders6, t.leechers6], [2, 1, 0, 0, 2]);
+      const peers = visitAll(s)
+        .normalised()
+        .flatMap((v) => v.peers.map((p) => p.split(' ')[0]));
+      assert.deepEqual(peers.sort(), [key(4, 2, 1), key(6, 1, 1), key(6, 3, 1)].sort());
+    });
+
+    test('a bounded sweep resumes where it stopped until the pass completes', () => {
+      const s = makeStore(BIG);
+      let n = 0;
+      for (let t = 0; t < 20; t++) {
+        for (let i = 0; i < 15; i++) {
+          const fam: Family = i % 3 === 0 ? 6 : 4;
+          put(s, hashOf(1000 + t), fam, n++, 1, { now: i % 2 === 0 ? 10 : 500 });
+        }
+      }
+      const fresh = totals(s);
+      const total = fresh.leechers4 + fresh.leechers6;
+      assert.equal(total, 300);
+      const stale = 20 * 8; // even i in 0..14
+      let calls = 0;
+      let done = false;
+      let before = total;
+      while (!done) {
+        done = s.sweep(100, 7);
+        calls++;
+        const t = totals(s);
+        const now = t.leechers4 + t.leechers6;
+        assert.ok(before - now <= 7, `one call with budget 7 removed ${before - now} peers`);
+        before = now;
+        assert.ok(calls < 10_000, 'the pass never completed');
+      }
+      assert.ok(
+        calls >= Math.ceil(total / 7),
+        `a budget of 7 finished a pass of ${total} peers in ${calls} calls`,
+      );
+      const after = totals(s);
+      assert.equal(after.leechers4 + after.leechers6, total - stale);
+      assert.equal(after.torrents, 20);
+      // The next call starts a new pass; nothing more is stale.
+      done = false;
+      for (let i = 0; i < 10_000 && !done; i++) done = s.sweep(100, 1000);
+      assert.ok(done);
+      assert.equal(totals(s).leechers4 + totals(s).leechers6, total - stale);
+      // Everything stale: the whole store empties, torrents included.
+      done = false;
+      for (let i = 0; i < 10_000 && !done; i++) done = s.sweep(1000, 13);
+      assert.deepEqual(totals(s), EMPTY_TOTALS);
+    });
+
+    test('maxPeersPerTorrent evicts the stalest peer of that torrent and family', () => {
+      const s = makeStore({ maxTorrents: 100, maxPeersPerTorrent: 3 });
+      put(s, H, 4, 1, 1, { now: 100 });
+      put(s, H, 4, 2, 1, { now: 101, seeder: true });
+      put(s, H, 4, 3, 1, { now: 102 });
+      put(s, H, 4, 1, 1, { now: 103 }); // refreshed: now 2 is the stalest
+      put(s, H, 6, 1, 1, { now: 50 }); // v6 has its own cap
+      put(s, H2, 4, 9, 1, { now: 10 }); // another torrent has its own cap
+      assert.equal(put(s, H, 4, 4, 1, { now: 104 }), PUT_EVICTED, 'put reports the eviction');
+      assert.deepEqual(counts(s, H), { seeders: 0, leechers: 4, downloaded: 0 });
+      const four = select(s, H, 4, null, 0, false, 10).keys().sort();
+      assert.deepEqual(four, [key(4, 1, 1), key(4, 3, 1), key(4, 4, 1)].sort());
+      assert.equal(counts(s, H2).leechers, 1);
+      // Refreshing an existing peer at the cap evicts nobody.
+      put(s, H, 4, 3, 1, { now: 105, seeder: true });
+      assert.equal(select(s, H, 4, null, 0, false, 10).peers.length, 3);
+      // Fill v6 to the cap and beyond: the oldest v6 goes.
+      put(s, H, 6, 2, 1, { now: 60 });
+      put(s, H, 6, 3, 1, { now: 70 });
+      put(s, H, 6, 4, 1, { now: 80 });
+      const six = select(s, H, 6, null, 0, false, 10).keys().sort();
+      assert.deepEqual(six, [key(6, 2, 1), key(6, 3, 1), key(6, 4, 1)].sort());
+    });
+
+    test('maxTorrents refuses a new torrent beyond the cap', () => {
+      const s = makeStore({ maxTorrents: 2, maxPeersPerTorrent: 100 });
+      assert.equal(put(s, hashOf(1), 4, 1, 1), PUT_OK);
+      assert.equal(put(s, hashOf(2), 6, 1, 1), PUT_OK);
+      assert.equal(put(s, hashOf(3), 4, 1, 1), PUT_TORRENT_LIMIT);
+      assert.deepEqual(counts(s, hashOf(3)), { seeders: 0, leechers: 0, downloaded: 0 });
+      assert.equal(totals(s).torrents, 2);
+      // Known torrents still take new peers.
+      assert.equal(put(s, hashOf(1), 4, 2, 1), PUT_OK);
+      assert.equal(put(s, hashOf(2), 4, 2, 1), PUT_OK);
+      // Once a torrent is freed there is room again.
+      s.remove(hashOf(2), 0, 6, addrOf(6, 1), 1);
+      s.remove(hashOf(2), 0, 4, addrOf(4, 2), 1);
+      assert.equal(put(s, hashOf(3), 4, 1, 1), PUT_OK);
+      assert.equal(totals(s).torrents, 2);
+    });
+
+    test('visit sees every torrent and peer exactly once with its fields, in any chunking', () => {
+      const s = makeStore(BIG);
+      const expected: { hash: string; downloaded: number; peers: string[] }[] = [];
+      for (let t = 0; t < 30; t++) {
+        const h = hashOf(5000 + t);
+        const peers: string[] = [];
+        for (let i = 0; i <= t % 7; i++) {
+          const fam: Family = (t + i) % 2 === 0 ? 4 : 6;
+          const seeder = i % 3 === 0;
+          put(s, h, fam, t * 100 + i, 2000 + i, { seeder, completed: seeder, now: 10_000 + t + i, id: i });
+          peers.push(
+            `${key(fam, t * 100 + i, 2000 + i)} id=${idOf(i).toString('hex')} seeder=${seeder} seen=${10_000 + t + i}`,
+          );
+        }
+        const downloaded = peers.filter((p) => p.includes('seeder=true')).length;
+        expected.push({ hash: h.toString('hex'), downloaded, peers: peers.sort() });
+      }
+      expected.sort((a, b) => (a.hash < b.hash ? -1 : 1));
+      for (const chunk of [1_000_000, 1, 4, 29]) {
+        const v = visitAll(s, chunk);
+        assert.equal(v.torrents.length, 30, `chunk ${chunk}: each torrent once`);
+        assert.deepEqual(v.normalised(), expected, `chunk ${chunk}`);
+      }
+      // A bounded call visits at most maxTorrents torrents and returns where to go on.
+      const v = new Visit();
+      const next = s.visit(0, 5, v);
+      assert.equal(v.torrents.length, 5);
+      assert.ok(next > 0);
+      assert.equal(s.visit(0, 0, new Visit()) === -1, false, 'visiting 0 torrents does not finish');
+    });
+
+    test('visit of an empty store finishes at once', () => {
+      const s = makeStore(BIG);
+      const v = new Visit();
+      assert.equal(s.visit(0, 100, v), -1);
+      assert.equal(v.torrents.length, 0);
+    });
+
+    test('setDownloaded sets the count of a known torrent only', () => {
+      const s = makeStore(BIG);
+      put(s, H, 4, 1, 1, { completed: true, seeder: true });
+      assert.equal(s.setDownloaded(H, 0, 12345), true);
+      assert.equal(counts(s, H).downloaded, 12345);
+      put(s, H, 4, 2, 1, { completed: true, seeder: true });
+      assert.equal(counts(s, H).downloaded, 12346, 'counting goes on from the restored value');
+      assert.equal(s.setDownloaded(H2, 0, 5), false);
+      assert.deepEqual(counts(s, H2), { seeders: 0, leechers: 0, downloaded: 0 });
+      assert.equal(totals(s).torrents, 1, 'setDownloaded does not create torrents');
+    });
+
+    test('uniqueAddresses counts distinct addresses per family', () => {
+      const s = makeStore(BIG);
+      assert.deepEqual(s.uniqueAddresses(), { v4: 0, v6: 0 });
+      put(s, H, 4, 1, 1);
+      put(s, H, 4, 1, 2); // same address, other port
+      put(s, H2, 4, 1, 1); // same address, other torrent
+      put(s, H, 4, 2, 1);
+      put(s, H, 6, 1, 1);
+      assert.deepEqual(s.uniqueAddresses(), { v4: 2, v6: 1 });
+      s.remove(H, 0, 4, addrOf(4, 1), 1);
+      s.remove(H, 0, 4, addrOf(4, 1), 2);
+      assert.deepEqual(s.uniqueAddresses(), { v4: 2, v6: 1 }, 'still announced in H2');
+      s.remove(H2, 0, 4, addrOf(4, 1), 1);
+      assert.deepEqual(s.uniqueAddresses(), { v4: 1, v6: 1 });
+      for (let i = 0; i < 50; i++) put(s, H, 6, 100 + (i % 10), 1000 + i);
+      assert.deepEqual(s.uniqueAddresses(), { v4: 1, v6: 11 });
+    });
+
+    test('clear drops everything and the store works afterwards', () => {
+      const s = makeStore(BIG);
+      for (let i = 0; i < 50; i++) put(s, hashOf(i % 5), i % 2 ? 4 : 6, i, 1, { seeder: i % 3 === 0 });
+      s.clear();
+      assert.deepEqual(totals(s), EMPTY_TOTALS);
+      assert.deepEqual(s.uniqueAddresses(), { v4: 0, v6: 0 });
+      assert.deepEqual(counts(s, hashOf(0)), { seeders: 0, leechers: 0, downloaded: 0 });
+      assert.equal(visitAll(s).torrents.length, 0);
+      assert.equal(s.sweep(1_000_000, 1_000_000), true);
+      put(s, hashOf(0), 4, 1, 1);
+      assert.deepEqual(counts(s, hashOf(0)), { seeders: 0, leechers: 1, downloaded: 0 });
+      assert.equal(select(s, hashOf(0), 4, null, 0, false, 5).peers.length, 1);
+    });
+
+    test('offsets: hash, address and peer_id are read where the caller says', () => {
+      const s = makeStore(BIG);
+      const hashBuf = Buffer.concat([Buffer.alloc(3, 0xff), H, Buffer.alloc(3, 0xee)]);
+      const idBuf = Buffer.concat([Buffer.alloc(7, 0x11), idOf(8), Buffer.alloc(2)]);
+      s.put(hashBuf, 3, 4, addrOf(4, 1), 1, idBuf, 7, false, false, 1000);
+      assert.deepEqual(counts(s, H).leechers, 1);
+      const got = select(s, hashBuf.subarray(3, 23), 4, null, 0, false, 5).peers;
+      assert.equal(got[0]!.id, idOf(8).toString('hex'));
+      assert.equal(s.remove(hashBuf, 3, 4, addrOf(4, 1), 1), true);
+    });
+
+    describe('randomized against a reference model', () => {
+      const scenarios = [
+        { seed: 1, ops: 4000, hashes: 6, addrs: 8, ports: 3, maxPeers: 10, maxTorrents: 4 },
+        { seed: 2, ops: 4000, hashes: 3, addrs: 48, ports: 2, maxPeers: 1000, maxTorrents: 100 },
+        { seed: 3, ops: 3000, hashes: 40, addrs: 4, ports: 2, maxPeers: 5, maxTorrents: 25 },
+      ];
+      for (const sc of scenarios) {
+        test(`seed ${sc.seed}: ${sc.ops} random put/remove/flip/sweep operations`, () => {
+          runModel(makeStore, sc);
+        });
+      }
+    });
+  });
+}
+
+// ---- the reference model: plain Maps, obviously right ----
+
+interface ModelPeer {
+  family: Family;
+  n: number;
+  port: number;
+  id: number;
+  seeder: boolean;
+  counted: boolean;
+  seen: number;
+}
+
+interface ModelTorrent {
+  downloaded: number;
+  peers: Map<string, ModelPeer>;
+}
+
+interface Scenario {
+  seed: number;
+  ops: number;
+  hashes: number;
+  addrs: number;
+  ports: number;
+  maxPeers: number;
+  maxTorrents: number;
+}
+
+function runModel(makeStore: MakeStore, sc: Scenario): void {
+  const rnd = prng(sc.seed);
+  const pick = (n: number) => Math.floor(rnd() * n);
+  const store = makeStore({ maxTorrents: sc.maxTorrents, maxPeersPerTorrent: sc.maxPeers });
+  const model = new Map<number, ModelTorrent>();
+  // Strictly increasing time keeps "the stalest peer" unique, so eviction is exact.
+  let now = 1_000;
+
+  const familyCount = (t: ModelTorrent, fam: Family) => [...t.peers.values()].filter((p) => p.family === fam);
+
+  const check = (op: number, what: string) => {
+    const ctx = `op ${op} (${what}), seed ${sc.seed}`;
+    const tot = { ...EMPTY_TOTALS, torrents: model.size };
+    for (let h = 0; h < sc.hashes; h++) {
+      const t = model.get(h);
+      const want = { seeders: 0, leechers: 0, downloaded: t?.downloaded ?? 0 };
+      for (const p of t?.peers.values() ?? []) {
+        if (p.seeder) want.seeders++;
+        else want.leechers++;
+        tot[`${p.seeder ? 'seeders' : 'leechers'}${p.family}`]++;
+        tot[`peers${p.family}`]++;
+      }
+      assert.deepEqual(counts(store, hashOf(h)), want, `${ctx}: counts of torrent ${h}`);
+    }
+    assert.deepEqual(totals(store), tot, `${ctx}: totals`);
+  };
+
+  const checkVisit = (op: number) => {
+    const expected = [...model.entries()]
+      .map(([h, t]) => ({
+        hash: hashOf(h).toString('hex'),
+        downloaded: t.downloaded,
+        peers: [...t.peers.values()]
+          .map(
+            (p) =>
+              `${key(p.family, p.n, p.port)} id=${idOf(p.id).toString('hex')} seeder=${p.seeder} seen=${p.seen}`,
+          )
+          .sort(),
+      }))
+      .sort((a, b) => (a.hash < b.hash ? -1 : 1));
+    assert.deepEqual(visitAll(store, 1 + pick(5)).normalised(), expected, `op ${op}: visit, seed ${sc.seed}`);
+  };
+
+  for (let op = 0; op < sc.ops; op++) {
+    now++;
+    const h = pick(sc.hashes);
+    const fam: Family = rnd() < 0.6 ? 4 : 6;
+    const n = pick(sc.addrs);
+    const port = 1 + pick(sc.ports);
+    const k = key(fam, n, port);
+    const r = rnd();
+    let what: string;
+    if (r < 0.6) {
+      // put: new peer, refresh, or flip; sometimes with completed.
+      const seeder = rnd() < 0.35;
+      const completed = rnd() < 0.15;
+      const id = pick(1000);
+      what = `put ${h} ${k} seeder=${seeder} completed=${completed}`;
+      let t = model.get(h);
+      const isNew = t === undefined;
+      const res = put(store, hashOf(h), fam, n, port, { seeder, completed, now, id });
+      if (isNew && model.size >= sc.maxTorrents) {
+        assert.equal(res, PUT_TORRENT_LIMIT, `op ${op}: ${what} beyond maxTorrents`);
+      } else {
+        if (!t) {
+          t = { downloaded: 0, peers: new Map() };
+          model.set(h, t);
+        }
+        const p = t.peers.get(k);
+        let evicts = false;
+        if (!p) {
+          const same = familyCount(t, fam);
+          if (same.length >= sc.maxPeers) {
+            const stalest = same.reduce((a, b) => (b.seen < a.seen ? b : a));
+            t.peers.delete(key(stalest.family, stalest.n, stalest.port));
+            evicts = true;
+          }
+          const np: ModelPeer = { family: fam, n, port, id, seeder, counted: false, seen: now };
+          if (completed) {
+            np.counted = true;
+            t.downloaded++;
+          }
+          t.peers.set(k, np);
+          assert.equal(res, evicts ? PUT_EVICTED : PUT_OK, `op ${op}: ${what}`);
+        } else {
+          assert.equal(res, PUT_OK, `op ${op}: ${what} (refresh)`);
+          const becameSeeder = !p.seeder && seeder;
+          p.seeder = seeder;
+          p.id = id;
+          p.seen = now;
+          if ((completed || becameSeeder) && !p.counted) {
+            p.counted = true;
+            t.downloaded++;
+          }
+        }
+      }
+    } else if (r < 0.8) {
+      what = `remove ${h} ${k}`;
+      const t = model.get(h);
+      const existed = t?.peers.delete(k) ?? false;
+      assert.equal(store.remove(hashOf(h), 0, fam, addrOf(fam, n), port), existed, `op ${op}: ${what}`);
+      if (t && t.peers.size === 0) model.delete(h);
+    } else if (r < 0.83) {
+      // One slice of a sweep pass, interleaved with everything else: which peers it
+      // reached is the store's business, but it may only have removed stale ones.
+      const cutoff = now - pick(400);
+      const budget = 1 + pick(8);
+      what = `partial sweep cutoff=${cutoff} budget=${budget}`;
+      store.sweep(cutoff, budget);
+      const live = new Set(
+        visitAll(store).torrents.flatMap((t) => t.peers.map((p) => `${t.hash} ${p.split(' ')[0]}`)),
+      );
+      for (const [th, t] of model) {
+        for (const [pk, p] of t.peers) {
+          if (live.has(`${hashOf(th).toString('hex')} ${pk}`)) continue;
+          assert.ok(p.seen < cutoff, `op ${op}: ${what} removed ${pk} last seen ${p.seen}`);
+          t.peers.delete(pk);
+        }
+        if (t.peers.size === 0) model.delete(th);
+      }
+    } else if (r < 0.86) {
+      // A full sweep pass in random slices, expiring a random share of the peers.
+      const cutoff = now - pick(400);
+      const budget = 1 + pick(50);
+      what = `sweep cutoff=${cutoff} budget=${budget}`;
+      // A partial sweep may have left a pass half done: finish it, then run a whole one.
+      for (let pass = 0; pass < 2; pass++) {
+        let done = false;
+        for (let i = 0; i < 100_000 && !done; i++) done = store.sweep(cutoff, budget);
+        assert.ok(done, `op ${op}: ${what} never completed`);
+      }
+      for (const [th, t] of model) {
+        for (const [pk, p] of t.peers) if (p.seen < cutoff) t.peers.delete(pk);
+        if (t.peers.size === 0) model.delete(th);
+      }
+    } else if (r < 0.9) {
+      what = `setDownloaded ${h}`;
+      const t = model.get(h);
+      const value = pick(100);
+      assert.equal(store.setDownloaded(hashOf(h), 0, value), t !== undefined, `op ${op}: ${what}`);
+      if (t) t.downloaded = value;
+    } else {
+      // select from a random requester: only real peers of that family and role, never
+      // itself, exactly min(max, eligible) of them.
+      const forSeeder = rnd() < 0.5;
+      const max = pick(12);
+      what = `select ${h} self=${k} forSeeder=${forSeeder} max=${max}`;
+      const t = model.get(h);
+      const eligible = new Set<string>();
+      for (const [pk, p] of t?.peers ?? []) {
+        if (p.family === fam && pk !== k && !(forSeeder && p.seeder)) eligible.add(pk);
+      }
+      const got = select(store, hashOf(h), fam, addrOf(fam, n), port, forSeeder, max);
+      assert.equal(got.peers.length, Math.min(max, eligible.size), `op ${op}: ${what}`);
+      for (const p of got.peers) {
+        const pk = `${p.family}/${p.addr}/${p.port}`;
+        assert.ok(eligible.has(pk), `op ${op}: ${what} returned ${pk}`);
+        assert.equal(p.id, idOf(t!.peers.get(pk)!.id).toString('hex'), `op ${op}: peer_id of ${pk}`);
+      }
+    }
+    check(op, what);
+    if (op % 97 === 0 || op === sc.ops - 1) checkVisit(op);
+  }
+  // Unique addresses agree with the model at the end.
+  const v4 = new Set<number>();
+  const v6 = new Set<number>();
+  for (const t of model.values()) for (const p of t.peers.values()) (p.family === 4 ? v4 : v6).add(p.n);
+  assert.deepEqual(store.uniqueAddresses(), { v4: v4.size, v6: v6.size }, `uniqueAddresses, seed ${sc.seed}`);
+}
