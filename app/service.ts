@@ -148,6 +148,9 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       // e.g. the UDP port is taken: do not leave the HTTP side and the timers running.
       if (http) await http.close();
       sweeper.stop();
+      metrics?.close();
+      deny?.close();
+      allow?.close();
       throw err;
     }
   }

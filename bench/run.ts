@@ -236,7 +236,7 @@ async function main(): Promise<void> {
           const tag = `[${sc.id}] ${out.label} run ${run + 1}/${runsOf(id)}`;
           let target: Running | null = null;
           try {
-            target = await startTarget(env, id, { pool: sc.pool, env: sc.env });
+            target = await startTarget(env, id, { pool: sc.pool, env: sc.env, settleMs: o.quick ? 50 : 500 });
             const r = await sc.run(ctx, target);
             out.runs.push(r.figures);
             out.problems.push(...r.problems.map((p) => (runsOf(id) > 1 ? `run ${run + 1}: ${p}` : p)));

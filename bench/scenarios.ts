@@ -154,8 +154,6 @@ const M = {
   trackerCpu: { key: 'tracker_cpu_pct', label: 'tracker CPU at max', unit: 'pct', higherBetter: false },
   generatorCpu: { key: 'generator_cpu_pct', label: 'generator CPU at max', unit: 'pct', higherBetter: false },
   scrapeMixRps: { key: 'scrape_mix_rps', label: 'req/s, 20 % scrapes', unit: 'rps', higherBetter: true },
-  cpuPer1k: { key: 'cpu_ms_per_1k', label: 'CPU ms / 1k req @ 10k/s', unit: 'ms', higherBetter: false },
-  cpuPct10k: { key: 'cpu_pct_10k', label: 'tracker CPU @ 10k/s', unit: 'pct', higherBetter: false },
   lost: { key: 'lost', label: 'lost replies', unit: 'count', higherBetter: false },
   rss: { key: 'rss_mib', label: 'RSS loaded', unit: 'mib', higherBetter: false },
   bytesPerPeer: { key: 'bytes_per_peer', label: 'RSS bytes / peer', unit: 'bytes', higherBetter: false },
@@ -167,7 +165,18 @@ const M = {
   keepAlive: { key: 'keepalive_rps', label: 'keep-alive announces/s', unit: 'rps', higherBetter: true },
   close: { key: 'close_rps', label: 'Connection: close announces/s', unit: 'rps', higherBetter: true },
   httpErrors: { key: 'http_errors', label: 'HTTP errors', unit: 'count', higherBetter: false },
+  httpClosed: { key: 'http_closed', label: 'keep-alive connections closed by server', unit: 'count', higherBetter: false },
 } satisfies Record<string, MetricDef>;
+
+/** Tracker CPU share of one core at a fixed request rate. */
+function cpuPct(rate: number): MetricDef {
+  return { key: 'cpu_pct_fixed', label: `tracker CPU @ ${fmtCount(rate)}/s`, unit: 'pct', higherBetter: false };
+}
+
+/** Tracker CPU milliseconds per 1,000 requests at a fixed rate (independent of the generator). */
+function cpuPer1k(rate: number): MetricDef {
+  return { key: 'cpu_ms_per_1k', label: `CPU ms / 1k req @ ${fmtCount(rate)}/s`, unit: 'ms', higherBetter: false };
+}
 
 function udp10k(ctx: Ctx): Scenario {
   const pool: PoolSpec = ctx.quick
@@ -185,7 +194,7 @@ function udp10k(ctx: Ctx): Scenario {
     targets: UDP_TARGETS,
     pool,
     runs: q(ctx, 3, 1),
-    metrics: [M.announceRps, M.trackerCpu, M.generatorCpu, M.scrapeMixRps, M.cpuPct10k, M.cpuPer1k, M.lost],
+    metrics: [M.announceRps, M.trackerCpu, M.generatorCpu, M.scrapeMixRps, cpuPct(rate), cpuPer1k(rate), M.lost],
     ratioKeys: ['announce_rps', 'scrape_mix_rps', 'cpu_ms_per_1k'],
     references: ['bare-dgram', 'bittorrent-tracker', 'opentracker'],
     async run(c, target) {
@@ -228,7 +237,7 @@ function udp10k(ctx: Ctx): Scenario {
           tracker_cpu_pct: a.trackerCpuPct,
           generator_cpu_pct: a.generatorCpuPct,
           scrape_mix_rps: s.rate,
-          cpu_pct_10k: cpu.trackerCpuPct,
+          cpu_pct_fixed: cpu.trackerCpuPct,
           cpu_ms_per_1k: cpu.cpuMsPer1k,
           lost: a.lost + s.lost + cpu.lost,
         },
@@ -304,8 +313,8 @@ function udpLoaded(ctx: Ctx): Scenario {
     targets: UDP_TARGETS,
     pool,
     runs: q(ctx, 3, 1),
-    metrics: [M.bytesPerPeer, M.rss, M.held, M.p50, M.p99, M.p999, M.lost, M.cpuPct10k, M.cpuPer1k],
-    ratioKeys: ['bytes_per_peer', 'cpu_pct_10k', 'p99_ms'],
+    metrics: [M.bytesPerPeer, M.rss, M.held, M.p50, M.p99, M.p999, M.lost, cpuPct(rate), cpuPer1k(rate)],
+    ratioKeys: ['bytes_per_peer', 'cpu_pct_fixed', 'p99_ms'],
     references: ['bare-dgram', 'bittorrent-tracker', 'opentracker'],
     async run(c, target) {
       const stateful = !target.info.stateless;
@@ -329,7 +338,7 @@ function udpLoaded(ctx: Ctx): Scenario {
         p99_ms: l.latencyMs?.p99 ?? Number.NaN,
         p999_ms: l.latencyMs?.p999 ?? Number.NaN,
         lost: l.lost + l.skipped,
-        cpu_pct_10k: l.trackerCpuPct,
+        cpu_pct_fixed: l.trackerCpuPct,
         cpu_ms_per_1k: l.cpuMsPer1k,
       };
       if (stateful) {
@@ -359,7 +368,7 @@ function httpScenario(ctx: Ctx): Scenario {
     targets: HTTP_TARGETS,
     pool,
     runs: q(ctx, 3, 1),
-    metrics: [M.keepAlive, M.close, M.trackerCpu, M.httpErrors],
+    metrics: [M.keepAlive, M.close, M.trackerCpu, M.httpErrors, M.httpClosed],
     ratioKeys: ['keepalive_rps', 'close_rps'],
     references: ['bare-fastify', 'bare-http', 'bittorrent-tracker', 'opentracker'],
     async run(c, target) {
@@ -401,6 +410,7 @@ function httpScenario(ctx: Ctx): Scenario {
           close_rps: cl.rps,
           tracker_cpu_pct: ka.trackerCpuPct,
           http_errors: ka.errors + cl.errors,
+          http_closed: ka.closed,
         },
         problems,
       };
@@ -442,7 +452,7 @@ function soak(ctx: Ctx): Scenario {
       { key: 'flatness_pct', label: 'RSS flatness ±', unit: 'pct', higherBetter: false },
       M.p99,
       M.lost,
-      M.cpuPct10k,
+      cpuPct(rate),
     ],
     ratioKeys: [],
     references: [],
@@ -472,7 +482,7 @@ function soak(ctx: Ctx): Scenario {
           flatness_pct: warm.length ? (100 * (max - min)) / (max + min) : Number.NaN,
           p99_ms: s.latencyMs?.p99 ?? Number.NaN,
           lost: s.lost + s.skipped,
-          cpu_pct_10k: s.trackerCpuPct,
+          cpu_pct_fixed: s.trackerCpuPct,
         },
         problems: phaseProblems(s, true),
         series: s.rssSamples ?? [],

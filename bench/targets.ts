@@ -78,6 +78,8 @@ export interface StartOptions {
   pool: PoolSpec;
   /** Extra TRAKX_* settings (the soak shortens expiry). */
   env?: Record<string, string>;
+  /** Pause after start-up so start-up garbage settles before the RSS baseline. */
+  settleMs: number;
 }
 
 export async function startTarget(t: TargetEnv, id: TargetId, opts: StartOptions): Promise<Running> {
@@ -159,8 +161,7 @@ export async function startTarget(t: TargetEnv, id: TargetId, opts: StartOptions
     child.kill('SIGKILL');
     throw err;
   }
-  // Let start-up garbage settle before the baseline.
-  await sleep(300);
+  await sleep(opts.settleMs);
   return {
     info,
     pid,

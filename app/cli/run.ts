@@ -73,5 +73,8 @@ export async function runForeground(config: Config, file: string | undefined): P
     process.off('SIGINT', onInt);
     process.off('SIGUSR1', onUsr1);
     process.off('SIGHUP', onHup);
+    // pino writes asynchronously and the process exits right after this returns, which
+    // would drop (or reorder) the last lines, such as the final "snapshot saved".
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
   }
 }

@@ -30,7 +30,6 @@ export interface ConnectionIdOptions {
 }
 
 const BUCKETS_PER_EXPIRY = 32;
-export const CONNECTION_ID_LEN = 8;
 
 export class ConnectionIds {
   /** Length of one time bucket in ms. */

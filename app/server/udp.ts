@@ -35,6 +35,8 @@ export interface UdpServer {
 
 export async function startUdpServer(opts: UdpServerOptions): Promise<UdpServer> {
   const { logger } = opts;
+  const socket = await bind(opts.ip, opts.port, logger);
+  sizeBuffers(socket, opts.bufferSize, logger);
   const ids = new ConnectionIds({ expiry: opts.expiry, now: opts.now });
   const handler = new UdpHandler({
     tracker: opts.tracker,
@@ -43,8 +45,6 @@ export async function startUdpServer(opts: UdpServerOptions): Promise<UdpServer>
     observer: opts.observer,
     logger,
   });
-  const socket = await bind(opts.ip, opts.port, logger);
-  sizeBuffers(socket, opts.bufferSize, logger);
 
   socket.on('message', (msg, rinfo) => {
     try {

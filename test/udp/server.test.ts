@@ -314,3 +314,27 @@ test('udp.enabled false: no UDP socket, udpPort 0', async () => {
     await svc.close();
   }
 });
+
+test('a UDP port already in use stops start-up with the bind error', async () => {
+  const first = await startTestService({ host: '127.0.0.1' });
+  try {
+    await assert.rejects(
+      startTestService({
+        host: '127.0.0.1',
+        tweak: (config) => {
+          (config.udp as { port: number }).port = first.udpPort;
+        },
+      }),
+      { code: 'EADDRINUSE' },
+    );
+    // The first one still serves.
+    const c = await UdpClient.open('127.0.0.1');
+    try {
+      assert.equal((await c.connect(first.udpPort)).length, 8);
+    } finally {
+      await c.close();
+    }
+  } finally {
+    await first.close();
+  }
+});
