@@ -77,7 +77,8 @@ export function registerAnnounce(app: FastifyInstance, deps: HttpTrackerDeps): v
   const res = new AnnounceResult();
   const encoder = new AnnounceEncoder(deps.numwantLimit);
 
-  app.get('/announce', (request, reply) => {
+  // No HEAD twin: a HEAD must not store a peer.
+  app.get('/announce', { exposeHeadRoute: false }, (request, reply) => {
     const start = performance.now();
     let body: Buffer;
     let result: 0 | 1 | 2 = RESULT_OK;

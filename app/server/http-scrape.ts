@@ -47,7 +47,7 @@ export function registerScrape(app: FastifyInstance, deps: HttpTrackerDeps): voi
     return encoder.finish();
   }
 
-  app.get('/scrape', (request, reply) => {
+  app.get('/scrape', { exposeHeadRoute: false }, (request, reply) => {
     const start = performance.now();
     let body: Buffer;
     let result: 0 | 1 | 2 = RESULT_OK;

@@ -37,7 +37,7 @@ export class IpCounter {
     if ((this.size + 1) * 4 > this.refs.length * 3) this.resize(this.refs.length * 2);
     const i = this.slot(a, off);
     if (this.refs[i] === 0) {
-      this.keys.set(a.subarray(off, off + this.ilen), i * this.ilen);
+      for (let k = 0; k < this.ilen; k++) this.keys[i * this.ilen + k] = a[off + k]!;
       this.size++;
     }
     this.refs[i]!++;

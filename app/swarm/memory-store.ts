@@ -119,7 +119,10 @@ export class MemoryStore implements SwarmStore {
       wasLeecher = !isSeeder;
       if (seeder !== isSeeder) this.flip(t, f, s, seeder);
     }
-    arena.peerId.set(peerId.subarray(idOff, idOff + 20), s * 20);
+    // A byte loop, not set(subarray()): subarray of a Buffer allocates a new Buffer.
+    const ids = arena.peerId;
+    const at = s * 20;
+    for (let k = 0; k < 20; k++) ids[at + k] = peerId[idOff + k]!;
     arena.seen[s] = now;
     if ((completed || (wasLeecher && seeder)) && (arena.flags[s]! & COUNTED) === 0) {
       arena.flags[s]! |= COUNTED;

@@ -83,7 +83,7 @@ export class TorrentTable {
       if (this.high === this.cap) this.grow(this.cap * 2);
       t = this.high++;
     }
-    this.hash.set(h.subarray(off, off + 20), t * 20);
+    for (let k = 0; k < 20; k++) this.hash[t * 20 + k] = h[off + k]!;
     this.live[t] = 1;
     this.downloaded[t] = 0;
     for (let f = 0; f < 2; f++) {
