@@ -2,6 +2,7 @@
 // is known at any time without walking the store. Open addressing over flat arrays.
 // Only the normal build maintains it; the `fast` build compiles the calls out.
 
+import { i32, u8 } from './big-array.ts';
 import { hashBytes } from './hash.ts';
 
 export class IpCounter {
@@ -15,8 +16,8 @@ export class IpCounter {
     private readonly ilen: number,
     initial = 1024,
   ) {
-    this.keys = new Uint8Array(initial * ilen);
-    this.refs = new Int32Array(initial);
+    this.keys = u8(initial * ilen);
+    this.refs = i32(initial);
     this.mask = initial - 1;
   }
 
@@ -66,8 +67,8 @@ export class IpCounter {
   private resize(size: number): void {
     const oldKeys = this.keys;
     const oldRefs = this.refs;
-    this.keys = new Uint8Array(size * this.ilen);
-    this.refs = new Int32Array(size);
+    this.keys = u8(size * this.ilen);
+    this.refs = i32(size);
     this.mask = size - 1;
     for (let j = 0; j < oldRefs.length; j++) {
       if (oldRefs[j] === 0) continue;

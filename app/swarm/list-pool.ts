@@ -4,6 +4,8 @@
 // segments pile up (swarms grew past them or emptied), the pool is compacted into a
 // right-sized array instead of being grown.
 
+import { i32 } from './big-array.ts';
+
 /** SIZES[c] is the capacity of a segment of class c. */
 export const SIZES: readonly number[] = (() => {
   const sizes = [1];
@@ -25,7 +27,7 @@ export class ListPool {
   private readonly freeHead = new Int32Array(CLASSES).fill(-1);
 
   constructor(initial = 1024) {
-    this.data = new Int32Array(initial);
+    this.data = i32(initial);
   }
 
   /** Offset of a segment of class cls, or -1 when the pool is full (caller compacts or grows). */
@@ -51,7 +53,7 @@ export class ListPool {
   grow(need: number): void {
     let next = Math.ceil(this.data.length * 1.5);
     while (this.top + need > next) next = Math.ceil(next * 1.5);
-    const grown = new Int32Array(next);
+    const grown = i32(next);
     grown.set(this.data.subarray(0, this.top));
     this.data = grown;
   }
@@ -70,7 +72,7 @@ export class ListPool {
   compact(offs: Int32Array, cls: Uint8Array, live: Uint8Array, lists: number, extra: number): void {
     let used = 0;
     for (let i = 0; i < lists; i++) if (live[i >> 1] && offs[i]! >= 0) used += SIZES[cls[i]!]!;
-    const next = new Int32Array(Math.max(1024, Math.ceil((used + extra) * 1.25)));
+    const next = i32(Math.max(1024, Math.ceil((used + extra) * 1.25)));
     let top = 0;
     for (let i = 0; i < lists; i++) {
       const off = offs[i]!;

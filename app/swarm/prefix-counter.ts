@@ -4,6 +4,7 @@
 // the limit is on; then it holds one entry per distinct (torrent, prefix), never more
 // than there are peers. Open addressing over flat arrays, backward-shift deletion.
 
+import { i32 } from './big-array.ts';
 import { fmix, mix, SEED_B, word } from './hash.ts';
 
 export class PrefixCounter {
@@ -17,8 +18,8 @@ export class PrefixCounter {
   constructor(initial = 1024) {
     let n = 16;
     while (n < initial) n *= 2;
-    this.keys = new Int32Array(n * 3);
-    this.refs = new Int32Array(n);
+    this.keys = i32(n * 3);
+    this.refs = i32(n);
     this.mask = n - 1;
   }
 
@@ -79,8 +80,8 @@ export class PrefixCounter {
   private resize(n: number): void {
     const oldKeys = this.keys;
     const oldRefs = this.refs;
-    this.keys = new Int32Array(n * 3);
-    this.refs = new Int32Array(n);
+    this.keys = i32(n * 3);
+    this.refs = i32(n);
     this.mask = n - 1;
     for (let j = 0; j < oldRefs.length; j++) {
       if (oldRefs[j] === 0) continue;

@@ -2,80 +2,63 @@
 // torrent's peer list lives in the ListPool, its length and how many are seeders.
 // Index of family f of torrent t in the per-family arrays: t * 2 + f.
 
+import { grown, i32, u8, u32 } from './big-array.ts';
 import { hashBytes } from './hash.ts';
-
-const EMPTY = -1;
+import { EMPTY, IdIndex } from './id-index.ts';
 
 export class TorrentTable {
   cap = 0;
-  hash = new Uint8Array(0);
-  downloaded = new Uint32Array(0);
-  live = new Uint8Array(0);
+  hash = u8(0);
+  downloaded = u32(0);
+  live = u8(0);
   /** Per (torrent, family): list offset in the pool (for free torrents: next free id). */
-  listOff = new Int32Array(0);
-  /** Per (torrent, family): size class of the list segment (capacity 2^cls). */
-  listCls = new Uint8Array(0);
+  listOff = i32(0);
+  /** Per (torrent, family): size class of the list segment (capacity SIZES[cls]). */
+  listCls = u8(0);
   /** Per (torrent, family): peers in the list; seeders first, then leechers. */
-  count = new Uint32Array(0);
-  seeders = new Uint32Array(0);
+  count = u32(0);
+  seeders = u32(0);
   size = 0;
   high = 0;
   private freeHead = -1;
-  private index = new Int32Array(0);
-  private mask = 0;
+  private readonly index: IdIndex;
+  private readonly homeOf = (t: number): number => hashBytes(this.hash, t * 20, 20, 0);
 
   constructor(initial = 1024) {
     this.grow(initial);
-    this.resizeIndex(initial * 2);
+    this.index = new IdIndex(initial * 2);
   }
 
   private grow(cap: number): void {
-    const g = <T extends Uint8Array | Uint32Array | Int32Array>(old: T, next: T): T => {
-      next.set(old as never);
-      return next;
-    };
-    this.hash = g(this.hash, new Uint8Array(cap * 20));
-    this.downloaded = g(this.downloaded, new Uint32Array(cap));
-    this.live = g(this.live, new Uint8Array(cap));
-    this.listOff = g(this.listOff, new Int32Array(cap * 2));
-    this.listCls = g(this.listCls, new Uint8Array(cap * 2));
-    this.count = g(this.count, new Uint32Array(cap * 2));
-    this.seeders = g(this.seeders, new Uint32Array(cap * 2));
+    this.hash = grown(this.hash, cap * 20);
+    this.downloaded = grown(this.downloaded, cap);
+    this.live = grown(this.live, cap);
+    this.listOff = grown(this.listOff, cap * 2);
+    this.listCls = grown(this.listCls, cap * 2);
+    this.count = grown(this.count, cap * 2);
+    this.seeders = grown(this.seeders, cap * 2);
     this.cap = cap;
   }
 
-  private home(t: number): number {
-    return hashBytes(this.hash, t * 20, 20, 0) & this.mask;
-  }
-
-  private resizeIndex(size: number): void {
-    this.index = new Int32Array(size).fill(EMPTY);
-    this.mask = size - 1;
-    for (let t = 0; t < this.high; t++) {
-      if (!this.live[t]) continue;
-      let i = this.home(t);
-      while (this.index[i] !== EMPTY) i = (i + 1) & this.mask;
-      this.index[i] = t;
-    }
-  }
-
   find(h: Uint8Array, off: number): number {
-    let i = hashBytes(h, off, 20, 0) & this.mask;
+    const index = this.index;
+    const table = index.table;
     const hash = this.hash;
+    let i = hashBytes(h, off, 20, 0) & index.mask;
     for (;;) {
-      const t = this.index[i]!;
+      const t = table[i]!;
       if (t === EMPTY) return -1;
       const base = t * 20;
       let k = 0;
       while (k < 20 && hash[base + k] === h[off + k]) k++;
       if (k === 20) return t;
-      i = (i + 1) & this.mask;
+      i = (i + 1) & index.mask;
     }
   }
 
   /** A new torrent with empty lists (list segments are allocated on first peer). */
   insert(h: Uint8Array, off: number): number {
-    if ((this.size + 1) * 4 > this.index.length * 3) this.resizeIndex(this.index.length * 2);
+    if ((this.size + 1) * 4 > this.index.size * 3) this.rehash(this.index.size * 2);
     let t = this.freeHead;
     if (t >= 0) {
       this.freeHead = this.listOff[t * 2]!;
@@ -92,36 +75,28 @@ export class TorrentTable {
       this.count[t * 2 + f] = 0;
       this.seeders[t * 2 + f] = 0;
     }
-    let i = hashBytes(h, off, 20, 0) & this.mask;
-    while (this.index[i] !== EMPTY) i = (i + 1) & this.mask;
-    this.index[i] = t;
+    this.index.place(this.homeOf(t), t);
     this.size++;
     return t;
   }
 
   /** Free a torrent whose lists the caller has already released. */
   release(t: number): void {
-    let i = this.home(t);
-    while (this.index[i] !== t) i = (i + 1) & this.mask;
-    const mask = this.mask;
-    for (let j = (i + 1) & mask; this.index[j] !== EMPTY; j = (j + 1) & mask) {
-      const k = this.home(this.index[j]!);
-      const between = i <= j ? i < k && k <= j : i < k || k <= j;
-      if (!between) {
-        this.index[i] = this.index[j]!;
-        i = j;
-      }
-    }
-    this.index[i] = EMPTY;
+    this.index.delete(t, this.homeOf);
     this.live[t] = 0;
     this.listOff[t * 2] = this.freeHead;
     this.freeHead = t;
     this.size--;
   }
 
+  private rehash(size: number): void {
+    this.index.reset(size);
+    for (let t = 0; t < this.high; t++) if (this.live[t]) this.index.place(this.homeOf(t), t);
+  }
+
   clear(): void {
     this.live.fill(0);
-    this.index.fill(EMPTY);
+    this.index.clear();
     this.size = 0;
     this.high = 0;
     this.freeHead = -1;
