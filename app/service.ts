@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { ConfigError } from './config/load.ts';
 import type { Config } from './config/types.ts';
 import { Metrics } from './metrics/metrics.ts';
-import { type MetricsServer, startMetricsServer } from './metrics/metrics-server.ts';
+import { startMetricsServer } from './metrics/metrics-server.ts';
 import { registerMetricsRoutes } from './metrics/routes.ts';
 import { restoreSnapshot } from './persist/restore.ts';
 import { type SaveResult, SnapshotSaver } from './persist/saver.ts';
@@ -17,6 +17,7 @@ import { startUdpServer, type UdpServer } from './server/udp.ts';
 import { MemoryStore } from './swarm/memory-store.ts';
 import type { SwarmStore } from './swarm/store.ts';
 import { Sweeper } from './swarm/sweeper.ts';
+import { CoarseClock } from './tracker/clock.ts';
 import { ListFile } from './tracker/infohash-list.ts';
 import { RateLimiter } from './tracker/rate-limit.ts';
 import { Tracker } from './tracker/tracker.ts';
@@ -91,7 +92,9 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     if (restored.outcome !== 'unreadable')
       saver = new SnapshotSaver(store, { path: config.db.backup.path, logger });
   }
+  const clock = new CoarseClock();
   const tracker = new Tracker(store, {
+    now: clock.now,
     announce: config.announce,
     numwant: config.numwant,
     deny,
@@ -113,28 +116,42 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const sweeper = new Sweeper(store, { every: config.db.trim, expiry: config.db.expiry });
   sweeper.start();
 
+  // What is running, in start order; stopped in reverse, on close or on a failed start.
+  const running: (() => unknown)[] = [
+    () => clock.stop(),
+    () => sweeper.stop(),
+    () => metrics?.close(),
+    () => deny?.close(),
+    () => allow?.close(),
+  ];
+  const stopAll = async () => {
+    for (const stop of running.splice(0).reverse()) await stop();
+  };
+
   let http: FastifyInstance | undefined;
   let httpPort = 0;
-  if (config.http.enabled) {
-    http = await createHttpServer({
-      tracker,
-      logger,
-      trustProxy: config.http.trustProxy,
-      numwantLimit: config.numwant.limit,
-      maxScrapeHashes: config.scrape.maxHashes,
-      limits,
-      observer: metrics?.observer,
-    });
-    if (metrics && config.metrics.port === 0) registerMetricsRoutes(http, metrics);
-    await http.listen({ host: config.http.ip, port: config.http.port });
-    httpPort = (http.server.address() as AddressInfo).port;
-    logger.info({ ip: config.http.ip, port: httpPort }, 'http tracker listening');
-  }
-
   let udp: UdpServer | undefined;
-  if (config.udp.enabled) {
-    try {
-      udp = await startUdpServer({
+  let metricsPort = 0;
+  try {
+    if (config.http.enabled) {
+      const app = await createHttpServer({
+        tracker,
+        logger,
+        trustProxy: config.http.trustProxy,
+        numwantLimit: config.numwant.limit,
+        maxScrapeHashes: config.scrape.maxHashes,
+        limits,
+        observer: metrics?.observer,
+      });
+      http = app;
+      running.push(() => app.close());
+      if (metrics && config.metrics.port === 0) registerMetricsRoutes(app, metrics);
+      await app.listen({ host: config.http.ip, port: config.http.port });
+      httpPort = (app.server.address() as AddressInfo).port;
+      logger.info({ ip: config.http.ip, port: httpPort }, 'http tracker listening');
+    }
+    if (config.udp.enabled) {
+      const server = await startUdpServer({
         tracker,
         logger,
         ip: config.udp.ip,
@@ -144,41 +161,30 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
         numwantDefault: config.numwant.default,
         observer: metrics?.observer,
       });
-    } catch (err) {
-      // e.g. the UDP port is taken: do not leave the HTTP side and the timers running.
-      if (http) await http.close();
-      sweeper.stop();
-      metrics?.close();
-      deny?.close();
-      allow?.close();
-      throw err;
+      udp = server;
+      running.push(() => server.close());
     }
-  }
-
-  // /metrics and /stats on their own listener, so the tracker port need not expose them.
-  let metricsServer: MetricsServer | undefined;
-  let metricsPort = 0;
-  if (metrics && config.metrics.port > 0) {
-    try {
-      metricsServer = await startMetricsServer(metrics, {
+    // /metrics and /stats on their own listener, so the tracker port need not expose them.
+    if (metrics && config.metrics.port > 0) {
+      const server = await startMetricsServer(metrics, {
         ip: config.metrics.ip,
         port: config.metrics.port,
         logger,
       });
-    } catch (err) {
-      if (http) await http.close();
-      if (udp) await udp.close();
-      sweeper.stop();
-      metrics.close();
-      throw err;
+      running.push(() => server.app.close());
+      metricsPort = server.port;
+      logger.info({ ip: config.metrics.ip, port: metricsPort }, 'metrics listening');
+    } else if (metrics && http) {
+      metricsPort = httpPort;
+    } else if (metrics) {
+      logger.warn('metrics.port is 0 and the HTTP tracker is off: /metrics and /stats are not served');
     }
-    metricsPort = metricsServer.port;
-    logger.info({ ip: config.metrics.ip, port: metricsPort }, 'metrics listening');
-  } else if (metrics && http) {
-    metricsPort = httpPort;
-  } else if (metrics) {
-    logger.warn('metrics.port is 0 and the HTTP tracker is off: /metrics and /stats are not served');
+  } catch (err) {
+    // e.g. a port is taken: leave nothing listening and no timer running.
+    await stopAll();
+    throw err;
   }
+
   // Every save goes through here, so the snapshot gauges see it.
   const saveSnapshot = async (s: SnapshotSaver): Promise<SaveResult> => {
     const result = await s.save();
@@ -213,14 +219,9 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       return ok;
     },
     async close() {
-      deny?.close();
-      allow?.close();
-      if (http) await http.close();
-      if (udp) await udp.close();
-      if (metricsServer) await metricsServer.app.close();
-      metrics?.close();
       if (backupTimer) clearInterval(backupTimer);
-      sweeper.stop();
+      // Listeners first (reverse start order), then the timers and lists.
+      await stopAll();
       // Last, once no listener takes requests: every peer announced before is in it.
       if (saver) await saveSnapshot(saver);
     },

@@ -28,23 +28,27 @@ export interface AnnounceFields {
 export class AnnounceEncoder {
   private readonly out = new BencodeWriter(16 * 1024);
   private readonly dictPeers = new BencodeWriter(16 * 1024);
-  private peers4: Buffer;
-  private peers6: Buffer;
-  private n4 = 0;
-  private n6 = 0;
+  private readonly out4: CompactOut;
+  private readonly out6: CompactOut;
+  /** The compact fast path (see PeerSink in app/swarm/store.ts); null in the dictionary model. */
+  compact4: CompactOut | null = null;
+  compact6: CompactOut | null = null;
   private compact = true;
   private noPeerId = false;
 
+  /** Room for maxPeers entries of each family (numwant.limit). */
   constructor(maxPeers: number) {
-    this.peers4 = Buffer.allocUnsafe(6 * maxPeers);
-    this.peers6 = Buffer.allocUnsafe(18 * maxPeers);
+    this.out4 = { buf: Buffer.allocUnsafe(6 * maxPeers), pos: 0, end: 6 * maxPeers };
+    this.out6 = { buf: Buffer.allocUnsafe(18 * maxPeers), pos: 0, end: 18 * maxPeers };
   }
 
   begin(compact: boolean, noPeerId: boolean): this {
     this.compact = compact;
     this.noPeerId = noPeerId;
-    this.n4 = 0;
-    this.n6 = 0;
+    this.out4.pos = 0;
+    this.out6.pos = 0;
+    this.compact4 = compact ? this.out4 : null;
+    this.compact6 = compact ? this.out6 : null;
     this.dictPeers.reset();
     return this;
   }
@@ -63,15 +67,11 @@ export class AnnounceEncoder {
         .end();
       return;
     }
-    if (family === 4) {
-      if ((this.n4 + 1) * 6 > this.peers4.length) this.peers4 = grow(this.peers4);
-      this.peers4.set(addrPort.subarray(addrOff, addrOff + 6), this.n4 * 6);
-      this.n4++;
-    } else {
-      if ((this.n6 + 1) * 18 > this.peers6.length) this.peers6 = grow(this.peers6);
-      this.peers6.set(addrPort.subarray(addrOff, addrOff + 18), this.n6 * 18);
-      this.n6++;
-    }
+    const out = family === 4 ? this.out4 : this.out6;
+    const len = family === 4 ? 6 : 18;
+    if (out.pos + len > out.end) return;
+    for (let k = 0; k < len; k++) out.buf[out.pos + k] = addrPort[addrOff + k]!;
+    out.pos += len;
   }
 
   /** The bencoded response; `externalIp` is 4 or 16 bytes (BEP 24). */
@@ -85,8 +85,8 @@ export class AnnounceEncoder {
     w.raw(K_INTERVAL).int(r.interval);
     w.raw(K_MIN_INTERVAL).int(r.minInterval);
     if (this.compact) {
-      w.raw(K_PEERS).bytes(this.peers4, 0, this.n4 * 6);
-      w.raw(K_PEERS6).bytes(this.peers6, 0, this.n6 * 18);
+      w.raw(K_PEERS).bytes(this.out4.buf, 0, this.out4.pos);
+      w.raw(K_PEERS6).bytes(this.out6.buf, 0, this.out6.pos);
     } else {
       w.raw(K_PEERS).list().raw(this.dictPeers.buf.subarray(0, this.dictPeers.pos)).end();
     }
@@ -94,10 +94,11 @@ export class AnnounceEncoder {
   }
 }
 
-function grow(b: Buffer): Buffer {
-  const next = Buffer.allocUnsafe(b.length * 2);
-  b.copy(next);
-  return next;
+/** Where the store writes compact entries (same shape as app/swarm/store.ts CompactOut). */
+interface CompactOut {
+  buf: Uint8Array;
+  pos: number;
+  end: number;
 }
 
 const K_FILES = encodeKey('files');

@@ -217,34 +217,52 @@ function clampU32(v: number): number {
 export class UdpPeerWriter {
   out: Uint8Array;
   private entry = 6;
-  private max = 0;
-  count = 0;
+  /** The compact fast path (see PeerSink in app/swarm/store.ts): the requester's family only. */
+  compact4: CompactOut | null = null;
+  compact6: CompactOut | null = null;
+  private readonly target: CompactOut;
 
   constructor(out: Uint8Array) {
     this.out = out;
+    this.target = { buf: out, pos: ANNOUNCE_REPLY_HEADER, end: ANNOUNCE_REPLY_HEADER };
   }
 
   begin(out: Uint8Array, family: 4 | 6, max: number): this {
     this.out = out;
     this.entry = family === 4 ? 6 : 18;
-    this.max = max;
-    this.count = 0;
+    const t = this.target;
+    t.buf = out;
+    t.pos = ANNOUNCE_REPLY_HEADER;
+    t.end = ANNOUNCE_REPLY_HEADER + max * this.entry;
+    this.compact4 = family === 4 ? t : null;
+    this.compact6 = family === 6 ? t : null;
     return this;
   }
 
+  /** Entries of the other family are not wanted over UDP; the fast path handles the own one. */
   peer(family: 4 | 6, addrPort: Uint8Array, addrOff: number): void {
-    const entry = this.entry;
-    if (this.count >= this.max || (family === 4 ? 6 : 18) !== entry) return;
-    const out = this.out;
-    const at = ANNOUNCE_REPLY_HEADER + this.count * entry;
-    for (let k = 0; k < entry; k++) out[at + k] = addrPort[addrOff + k]!;
-    this.count++;
+    const t = this.target;
+    if ((family === 4 ? 6 : 18) !== this.entry || t.pos + this.entry > t.end) return;
+    for (let k = 0; k < this.entry; k++) t.buf[t.pos + k] = addrPort[addrOff + k]!;
+    t.pos += this.entry;
+  }
+
+  /** Entries written. */
+  get count(): number {
+    return (this.target.pos - ANNOUNCE_REPLY_HEADER) / this.entry;
   }
 
   /** Total reply length so far. */
   get length(): number {
-    return ANNOUNCE_REPLY_HEADER + this.count * this.entry;
+    return this.target.pos;
   }
+}
+
+/** Where the store writes compact entries (same shape as app/swarm/store.ts CompactOut). */
+interface CompactOut {
+  buf: Uint8Array;
+  pos: number;
+  end: number;
 }
 
 /** ASCII bytes of a fixed error message, made once at start-up. */

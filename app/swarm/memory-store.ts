@@ -10,6 +10,7 @@ import { ListPool, SIZES } from './list-pool.ts';
 import { PeerArena } from './peer-arena.ts';
 import { PrefixCounter } from './prefix-counter.ts';
 import {
+  type CompactOut,
   type PeerSink,
   PUT_EVICTED,
   PUT_IP_LIMIT,
@@ -163,9 +164,10 @@ export class MemoryStore implements SwarmStore {
     if (m <= 0) return 0;
     const arena = this.arenas[f];
     const self = selfAddr === null ? -1 : arena.find(t, selfAddr, 0, selfPort);
+    const out = f === 0 ? sink.compact4 : sink.compact6;
+    if (out !== null) max = Math.min(max, Math.floor((out.end - out.pos) / arena.alen));
     const list = this.pool.data;
     const base = this.torrents.listOff[ti]! + start;
-    const alen = arena.alen;
     let sent = 0;
     // Everyone fits: send them all. With even one more than max (the requester may not
     // be in the list) which peers go must be random, so that takes the stride walk.
@@ -173,7 +175,7 @@ export class MemoryStore implements SwarmStore {
       for (let i = 0; i < m; i++) {
         const s = list[base + i]!;
         if (s === self) continue;
-        sink.peer(family, arena.addr, s * alen, arena.peerId, s * 20);
+        this.emit(arena, family, s, out, sink);
         sent++;
       }
       return sent;
@@ -187,13 +189,28 @@ export class MemoryStore implements SwarmStore {
     for (let i = 0; i < m && sent < max; i++) {
       const s = list[base + p]!;
       if (s !== self) {
-        sink.peer(family, arena.addr, s * alen, arena.peerId, s * 20);
+        this.emit(arena, family, s, out, sink);
         sent++;
       }
       p += step;
       if (p >= m) p -= m;
     }
     return sent;
+  }
+
+  /** One selected peer: copied straight into the compact buffer, or handed to the sink. */
+  private emit(arena: PeerArena, family: Family, s: number, out: CompactOut | null, sink: PeerSink): void {
+    const alen = arena.alen;
+    if (out === null) {
+      sink.peer(family, arena.addr, s * alen, arena.peerId, s * 20);
+      return;
+    }
+    const addr = arena.addr;
+    const buf = out.buf;
+    const from = s * alen;
+    const at = out.pos;
+    for (let k = 0; k < alen; k++) buf[at + k] = addr[from + k]!;
+    out.pos = at + alen;
   }
 
   counts(hash: Uint8Array, hashOff: number, out: SwarmCounts): SwarmCounts {

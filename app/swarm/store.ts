@@ -21,6 +21,20 @@ export type PutResult = typeof PUT_OK | typeof PUT_TORRENT_LIMIT | typeof PUT_EV
 /** Receives selected peers. `addrPort` holds the compact form (address + port, big-endian). */
 export interface PeerSink {
   peer(family: Family, addrPort: Uint8Array, addrOff: number, peerId: Uint8Array, idOff: number): void;
+  /**
+   * Compact fast path, per family: when set, the store copies each selected entry (6 or
+   * 18 bytes) to `buf` at `pos` itself, advancing `pos` and stopping at `end`, instead
+   * of calling peer() — a byte loop instead of a call per peer.
+   */
+  readonly compact4: CompactOut | null;
+  readonly compact6: CompactOut | null;
+}
+
+/** Where compact entries of one family are written back to back. */
+export interface CompactOut {
+  buf: Uint8Array;
+  pos: number;
+  end: number;
 }
 
 /** Scrape counts, filled in place. */

@@ -57,7 +57,7 @@ test(`flood: ${TOTAL} unique info_hashes stay within db.maxTorrents with bounded
     // In-process: the tracker and store the service runs, fed one reused request.
     const req = new AnnounceRequest();
     const res = new AnnounceResult();
-    const sink: PeerSink = { peer() {} };
+    const sink: PeerSink = { peer() {}, compact4: null, compact6: null };
     const hash = Buffer.alloc(20);
     const id = randomBytes(20);
     hash.writeUInt32BE(0xf100d000, 16);

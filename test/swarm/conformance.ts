@@ -16,6 +16,7 @@ import {
   type SwarmCounts,
   type SwarmStore,
 } from '../../app/swarm/store.ts';
+import { prng } from '../helpers/prng.ts';
 
 export interface StoreLimits {
   maxTorrents: number;
@@ -50,18 +51,6 @@ export function addrOf(family: Family, n: number): Buffer {
   return b;
 }
 
-/** Mulberry32: a small seeded PRNG so the randomized test is reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface SeenPeer {
   family: Family;
   addr: string;
@@ -72,6 +61,8 @@ interface SeenPeer {
 /** A PeerSink that decodes what it is given (compact address + big-endian port). */
 class Collect implements PeerSink {
   peers: SeenPeer[] = [];
+  readonly compact4 = null;
+  readonly compact6 = null;
   peer(family: Family, addrPort: Uint8Array, addrOff: number, peerId: Uint8Array, idOff: number): void {
     const ilen = family === 4 ? 4 : 16;
     this.peers.push({

@@ -105,8 +105,8 @@ describe('AnnounceEncoder', () => {
     assert.deepEqual(bdict(enc.finish(FIELDS, EXT4, 4)).peers, V4A);
   });
 
-  test('more peers than it was sized for: the buffers grow', () => {
-    const enc = new AnnounceEncoder(1).begin(true, false);
+  test('compact lists hold at most what it was sized for (numwant.limit); the dict model grows', () => {
+    const enc = new AnnounceEncoder(3).begin(true, false);
     const four: Buffer[] = [];
     const six: Buffer[] = [];
     for (let i = 0; i < 300; i++) {
@@ -120,8 +120,9 @@ describe('AnnounceEncoder', () => {
       ]);
     }
     const d = bdict(enc.finish(FIELDS, EXT4, 4));
-    assert.deepEqual(d.peers, Buffer.concat(four));
-    assert.deepEqual(d.peers6, Buffer.concat(six));
+    assert.deepEqual(d.peers, Buffer.concat(four.slice(0, 3)));
+    assert.deepEqual(d.peers6, Buffer.concat(six.slice(0, 3)));
+    assert.equal(enc.compact4?.pos, 18, 'the fast-path target is the same buffer');
     const dictEnc = new AnnounceEncoder(1).begin(false, false);
     for (let i = 0; i < 500; i++) feed(dictEnc, [[4, four[i % 300]!, ID_C]]);
     assert.equal((bdict(dictEnc.finish(FIELDS, EXT4, 4)).peers as unknown[]).length, 500);
