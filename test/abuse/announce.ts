@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Service } from '../../app/service.ts';
 import { bdecode } from '../helpers/bdecode.ts';
 import { pct } from '../helpers/http-client.ts';
-import { bodyOf, rawHttp } from './raw-http.ts';
+import { bodyOf, getRequest, rawHttp } from './raw-http.ts';
 
 export interface Announce {
   hash: Buffer;
@@ -25,11 +25,10 @@ export async function announce(svc: Service, a: Announce): Promise<Reply> {
     `info_hash=${pct(a.hash)}&peer_id=${pct(a.id ?? randomBytes(20))}&port=${a.port}` +
     `&uploaded=0&downloaded=0&left=10${a.event ? `&event=${a.event}` : ''}`;
   const headers = a.xff ? `X-Forwarded-For: ${a.xff}\r\nX-Real-IP: 9.9.9.9\r\n` : '';
-  const res = await rawHttp(
-    svc.httpPort,
-    Buffer.from(`GET /announce?${q} HTTP/1.1\r\nHost: t\r\n${headers}Connection: close\r\n\r\n`),
-    { host: a.host ?? '127.0.0.1', localAddress: a.from },
-  );
+  const res = await rawHttp(svc.httpPort, getRequest(`/announce?${q}`, headers), {
+    host: a.host ?? '127.0.0.1',
+    localAddress: a.from,
+  });
   assert.equal(res.status, 200);
   return bdecode(bodyOf(res.data)) as Reply;
 }
@@ -41,10 +40,7 @@ export function failure(r: Reply): string | undefined {
 
 /** trakx_limit_hits_total by limit, read from /metrics. */
 export async function limitHits(svc: Service): Promise<Record<string, number>> {
-  const res = await rawHttp(
-    svc.metricsPort,
-    Buffer.from('GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n'),
-  );
+  const res = await rawHttp(svc.metricsPort, getRequest('/metrics'));
   assert.equal(res.status, 200, '/metrics answers');
   const out: Record<string, number> = {};
   for (const m of bodyOf(res.data)

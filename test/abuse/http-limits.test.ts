@@ -1,24 +1,18 @@
 // The HTTP side of the abuse limits against a real service over real sockets:
 // spoofed X-Forwarded-For, the per-IP peer cap (IPv4 /32 and IPv6 /64), the announce
 // rate limit and its recovery, connection and header limits, and every hit counted in
-// /metrics (trakx_limit_hits_total).
+// /metrics (trakx_limit_hits_total). UDP is off (noUdp): its side has its own tests.
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { test } from 'node:test';
-import type { Config } from '../../app/config/types.ts';
 import { bdecode } from '../helpers/bdecode.ts';
 import { pct } from '../helpers/http-client.ts';
-import { startTestService } from '../helpers/service.ts';
+import { freePort } from '../helpers/process.ts';
+import { noUdp, startTestService } from '../helpers/service.ts';
+import { dumpStore } from '../helpers/store-dump.ts';
 import { announce, failure, limitHits, peersOf, type Reply } from './announce.ts';
-import { dumpStore } from './fuzz.ts';
-import { bodyOf, rawHttp } from './raw-http.ts';
-
-/** These tests are about HTTP; the UDP side has its own. */
-function noUdp(c: Config): void {
-  c.udp.enabled = false;
-}
+import { bodyOf, getRequest, rawHttp } from './raw-http.ts';
 
 test('X-Forwarded-For from an untrusted peer is ignored; from a trusted proxy the right-most entry counts', async () => {
   const open = await startTestService({ tweak: noUdp });
@@ -69,10 +63,10 @@ test('peersPerIp caps one IPv4 address and one IPv6 /64 per torrent', async () =
     for (const port of [1001, 1002]) {
       assert.equal(failure(await announce(svc, { hash: h, port, from: '127.0.0.2', id: ids[0] })), undefined);
     }
-    const before = dumpStore(svc.store);
+    const before = dumpStore(svc.store, { lastSeen: false });
     const refused = await announce(svc, { hash: h, port: 1003, from: '127.0.0.2' });
     assert.match(failure(refused) ?? '', /too many peers from your address/);
-    assert.deepEqual(dumpStore(svc.store), before, 'the refused peer was not stored');
+    assert.deepEqual(dumpStore(svc.store, { lastSeen: false }), before, 'the refused peer was not stored');
     assert.equal(
       failure(await announce(svc, { hash: h, port: 1001, from: '127.0.0.2', id: ids[0] })),
       undefined,
@@ -175,10 +169,7 @@ test('db.maxTorrents, db.maxPeersPerTorrent and scrape.maxHashes hits are counte
     );
     assert.equal(peersOf(svc, a).length, 2);
     const q = [a, b, c, randomBytes(20)].map((h) => `info_hash=${pct(h)}`).join('&');
-    const res = await rawHttp(
-      svc.httpPort,
-      Buffer.from(`GET /scrape?${q} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`),
-    );
+    const res = await rawHttp(svc.httpPort, getRequest(`/scrape?${q}`));
     assert.match(String((bdecode(bodyOf(res.data)) as Reply)['failure reason']), /too many info_hashes/);
     const hits = await limitHits(svc);
     assert.equal(hits.torrents, 1);
@@ -226,10 +217,7 @@ test('connection cap, header size and request timeout: refused, counted, service
       Buffer.from(`GET / HTTP/1.1\r\nHost: t\r\nCookie: ${'c'.repeat(3000)}\r\n\r\n`),
     );
     assert.equal(hdr.status, 431);
-    const ok = await rawHttp(
-      svc.httpPort,
-      Buffer.from('GET /heartbeat HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n'),
-    );
+    const ok = await rawHttp(svc.httpPort, getRequest('/heartbeat'));
     assert.equal(ok.status, 200);
     const hits = await limitHits(svc);
     assert.ok(hits.connections! >= 1, 'drop counted');
@@ -239,14 +227,6 @@ test('connection cap, header size and request timeout: refused, counted, service
     await svc.close();
   }
 });
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 test('/metrics and /stats can be moved off the public tracker port', async () => {
   const port = await freePort();
@@ -258,8 +238,7 @@ test('/metrics and /stats can be moved off the public tracker port', async () =>
     },
   });
   try {
-    const get = (p: number, path: string) =>
-      rawHttp(p, Buffer.from(`GET ${path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`));
+    const get = (p: number, path: string) => rawHttp(p, getRequest(path));
     for (const path of ['/metrics', '/stats']) {
       assert.equal((await get(svc.httpPort, path)).status, 404, `${path} is not on the tracker port`);
       assert.equal((await get(port, path)).status, 200, `${path} is on the private listener`);

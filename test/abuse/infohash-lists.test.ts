@@ -4,23 +4,17 @@
 // SIGHUP to a real `trakx run`; a broken file keeps the previous list.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Config } from '../../app/config/types.ts';
 import type { Service } from '../../app/service.ts';
 import { bdecode } from '../helpers/bdecode.ts';
 import { pct } from '../helpers/http-client.ts';
-import { startTestService, tempHome } from '../helpers/service.ts';
+import { freePort, start, tempHome, trakxEnv, waitFor, waitForHeartbeat } from '../helpers/process.ts';
+import { noUdp, startTestService } from '../helpers/service.ts';
 import { announce, failure, limitHits, peersOf, type Reply } from './announce.ts';
-import { bodyOf, rawHttp } from './raw-http.ts';
-
-function noUdp(c: Config): void {
-  c.udp.enabled = false;
-}
+import { bodyOf, getRequest, rawHttp } from './raw-http.ts';
 
 function writeList(path: string, hashes: Buffer[], note = ''): void {
   const lines = [
@@ -33,21 +27,9 @@ function writeList(path: string, hashes: Buffer[], note = ''): void {
 }
 
 async function scrapeCounts(svc: Service, h: Buffer): Promise<Reply> {
-  const res = await rawHttp(
-    svc.httpPort,
-    Buffer.from(`GET /scrape?info_hash=${pct(h)} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`),
-  );
+  const res = await rawHttp(svc.httpPort, getRequest(`/scrape?info_hash=${pct(h)}`));
   const files = (bdecode(bodyOf(res.data)) as { files: Record<string, Reply> }).files;
   return files[h.toString('latin1')] ?? (Object.values(files)[0] as Reply);
-}
-
-async function eventually(what: string, check: () => Promise<boolean>, ms = 4000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`${what} did not happen within ${ms} ms`);
 }
 
 test('deny list: refused and never stored; reload by call and by file change; a bad file keeps the old list', async () => {
@@ -79,9 +61,11 @@ test('deny list: refused and never stored; reload by call and by file change; a 
 
     // File-change path: no call, the watch notices.
     writeList(path, [d1], '# e is allowed again');
-    await eventually(
+    await waitFor(
       'the file-change reload',
+      4000,
       async () => failure(await announce(svc, { hash: e, port: 6881 })) === undefined,
+      50,
     );
 
     // A broken file: the reload fails, the previous list stays in force.
@@ -134,28 +118,18 @@ test('a list file that cannot be read stops start-up with the key named', async 
   );
 });
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 test('SIGHUP to a running `trakx run` reloads the deny list and keeps it running', async () => {
   const home = tempHome();
   const path = join(home, 'deny.txt');
   const [d, e] = [randomBytes(20), randomBytes(20)];
   writeList(path, [d]);
   const port = await freePort();
-  const child = spawn(
+  const run = start(
     process.execPath,
     ['--import', import.meta.resolve('tsx'), join(import.meta.dirname, '../../app/main.ts'), 'run'],
     {
       cwd: home,
-      env: {
-        ...process.env,
-        HOME: home,
+      env: trakxEnv(home, {
         TRAKX_HTTP_IP: '127.0.0.1',
         TRAKX_HTTP_PORT: String(port),
         TRAKX_UDP_ENABLED: 'false',
@@ -163,31 +137,26 @@ test('SIGHUP to a running `trakx run` reloads the deny list and keeps it running
         TRAKX_DB_BACKUP_PATH: '',
         TRAKX_LIMITS_DENYLIST: path,
         TRAKX_LIMITS_LISTPOLL: '0',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      }),
     },
   );
-  let out = '';
-  child.stdout.on('data', (c) => {
-    out += c;
-  });
-  child.stderr.on('data', (c) => {
-    out += c;
-  });
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   try {
-    await eventually('start-up', async () => out.includes('http tracker listening'), 20000);
+    await waitForHeartbeat(run, port, 20000);
     const svc = { httpPort: port } as Service;
     assert.match(failure(await announce(svc, { hash: d, port: 1 })) ?? '', /blocked/);
     assert.equal(failure(await announce(svc, { hash: e, port: 1 })), undefined);
     writeList(path, [d, e]);
-    child.kill('SIGHUP');
-    await eventually('the SIGHUP reload', async () => out.includes('info_hash list reloaded'));
+    run.child.kill('SIGHUP');
+    await waitFor(
+      'the SIGHUP reload',
+      4000,
+      async () => run.output().includes('info_hash list reloaded'),
+      50,
+    );
     assert.match(failure(await announce(svc, { hash: e, port: 1 })) ?? '', /blocked/);
-    assert.equal(child.exitCode, null, 'still running after SIGHUP');
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0);
+    assert.equal(run.child.exitCode, null, 'still running after SIGHUP');
+    assert.deepEqual(await run.stop(), { code: 0, signal: null });
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    run.kill();
   }
 });

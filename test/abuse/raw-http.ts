@@ -64,6 +64,14 @@ export function rawHttp(port: number, chunks: Buffer | Buffer[], opts: RawOption
   });
 }
 
+/** The bytes of a well-formed GET that asks the server to close afterwards. */
+export function getRequest(target: string, extraHeaders = ''): Buffer {
+  return Buffer.from(
+    `GET ${target} HTTP/1.1\r\nHost: t\r\n${extraHeaders}Connection: close\r\n\r\n`,
+    'latin1',
+  );
+}
+
 /** Body of the first response (Content-Length bytes after the blank line), or empty. */
 export function bodyOf(data: Buffer): Buffer {
   const i = data.indexOf('\r\n\r\n');

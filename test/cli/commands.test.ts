@@ -11,12 +11,14 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../app/cli/main.ts';
 import { processAlive } from '../../app/cli/pidfile.ts';
-import { cli, freePort, tempHome } from '../persist/tracker-process.ts';
+import { freePort, tempHome, trakx } from '../helpers/process.ts';
+import { trackerEnv } from '../helpers/tracker-process.ts';
 
 async function setup() {
   const home = tempHome();
   const port = await freePort();
-  const run = (args: string[], extra: Record<string, string> = {}) => cli(home, port, args, extra);
+  const run = (args: string[], extra: Record<string, string> = {}) =>
+    trakx(args, trackerEnv(home, port, extra));
   const pidFile = join(home, '.cache', 'trakx', 'trakx.pid');
   return { home, port, run, pidFile };
 }

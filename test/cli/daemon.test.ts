@@ -4,32 +4,21 @@
 // The steps run in order and share one tracker. Needs `npm run build` first.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { processAlive } from '../../app/cli/pidfile.ts';
 import { verifySnapshot } from '../../app/persist/reader.ts';
 import { SnapshotSaver } from '../../app/persist/saver.ts';
-import {
-  announce,
-  BUNDLE,
-  type Counts,
-  cli,
-  freePort,
-  infoHash,
-  peerId,
-  scrape,
-  tempHome,
-  trackerEnv,
-} from '../persist/tracker-process.ts';
+import { infoHash, peerId } from '../helpers/ids.ts';
+import { freePort, startTrakx, tempHome, trakx, waitFor } from '../helpers/process.ts';
+import { announce, type Counts, scrape, trackerEnv } from '../helpers/tracker-process.ts';
 import { newStore } from '../persist/util.ts';
 
 let home = '';
 let port = 0;
 const env = { TRAKX_UDP_ENABLED: 'true', TRAKX_DB_BACKUP_INTERVAL: '0' };
-const run = (...args: string[]) => cli(home, port, args, env);
+const run = (...args: string[]) => trakx(args, trackerEnv(home, port, env));
 const cache = () => join(home, '.cache', 'trakx');
 const pidFile = () => join(cache(), 'trakx.pid');
 const snapshot = () => join(cache(), 'trakx.db');
@@ -115,29 +104,17 @@ test('logs prints the last lines of the log file; logs -f follows new lines', as
   assert.equal(two.stdout.trimEnd().split('\n').length, 2);
   assert.ok(all.stdout.endsWith(two.stdout));
 
-  const follower = spawn(process.execPath, [BUNDLE, 'logs', '-f', '-n', '1'], {
-    cwd: home,
-    env: trackerEnv(home, port, env),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let seen = '';
-  follower.stdout.on('data', (d: Buffer) => {
-    seen += d.toString();
-  });
-  const exited = new Promise<number | null>((ok) => follower.once('exit', (code) => ok(code)));
+  const follower = startTrakx(['logs', '-f', '-n', '1'], trackerEnv(home, port, env));
   try {
-    const deadline = Date.now() + 10000;
-    while (seen === '' && Date.now() < deadline) await sleep(20);
-    assert.notEqual(seen, '', 'printed the last line');
+    await waitFor('the last line printed', 10000, async () => follower.stdout() !== '', 20);
     // SIGUSR1 makes the tracker log a save: the follower must show it.
     process.kill(pidNow(), 'SIGUSR1');
-    while (!/snapshot saved/.test(seen) && Date.now() < deadline) await sleep(20);
-    assert.match(seen, /saving a snapshot/);
-    assert.match(seen, /snapshot saved/);
+    await waitFor('the save followed', 10000, async () => /snapshot saved/.test(follower.stdout()), 20);
+    assert.match(follower.stdout(), /saving a snapshot/);
   } finally {
-    follower.kill('SIGINT');
+    void follower.stop(5000, 'SIGINT');
   }
-  assert.equal(await exited, 0);
+  assert.deepEqual(await follower.exited, { code: 0, signal: null }, follower.stderr());
 });
 
 test('backup export takes a fresh snapshot from the running tracker', async () => {

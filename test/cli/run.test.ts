@@ -4,112 +4,38 @@
 // configuration value and an unknown command exit with code 2.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { bdict } from '../helpers/bdecode.ts';
 import { get, pct } from '../helpers/http-client.ts';
+import {
+  BUNDLE,
+  ensureBuilt,
+  freePort,
+  ROOT,
+  startTrakx,
+  tempHome,
+  trakxEnv,
+  waitForHeartbeat,
+} from '../helpers/process.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BUNDLE = join(ROOT, 'dist', 'trakx.js');
 const ENTRIES = [join(ROOT, 'bin', 'trakx.js'), BUNDLE];
 
-before(() => {
-  // `npm test` builds first; a lone run of this file builds if nothing is there yet.
-  if (!existsSync(BUNDLE)) execFileSync(process.execPath, [join(ROOT, 'build.mjs')], { cwd: ROOT });
-});
-
-/** A port that was free a moment ago: listen on 0, read it, close. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '::', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** The environment of an operator's shell: no TRAKX_* leaking in from ours, a fresh HOME. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TRAKX_') && k !== 'PORT') env[k] = v;
-  env.HOME = mkdtempSync(join(tmpdir(), 'trakx-cli-'));
-  return { ...env, ...extra };
-}
-
-interface Run {
-  child: ChildProcess;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stdout: () => string;
-  stderr: () => string;
-}
-
-function start(entry: string, args: string[], env: NodeJS.ProcessEnv): Run {
-  const child = spawn(process.execPath, [entry, ...args], { cwd: env.HOME, env, stdio: 'pipe' });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  child.stderr!.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal }));
-  });
-  return { child, exit, stdout: () => out, stderr: () => err };
-}
-
-/** Resolve when /heartbeat answers; fail after `ms` or if the process exits first. */
-async function ready(run: Run, port: number, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  let exited = false;
-  run.exit.then(() => {
-    exited = true;
-  });
-  while (Date.now() < deadline) {
-    assert.ok(!exited, `trakx exited before listening: ${run.stderr()}${run.stdout()}`);
-    try {
-      const res = await get('127.0.0.1', port, '/heartbeat');
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`trakx did not listen on ${port} within ${ms} ms: ${run.stderr()}`);
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, t]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+// `npm test` builds first; a lone run of this file builds if nothing is there yet.
+before(ensureBuilt);
 
 for (const entry of ENTRIES) {
-  const name = entry.slice(ROOT.length);
+  const name = relative(ROOT, entry);
   describe(`node ${name}`, () => {
     test('run: announce and scrape on 127.0.0.1 and ::1, SIGTERM exits 0', async () => {
       const port = await freePort();
-      const run = start(
-        entry,
+      const run = startTrakx(
         ['run'],
-        cleanEnv({ TRAKX_HTTP_PORT: String(port), TRAKX_UDP_ENABLED: 'false' }),
+        trakxEnv(tempHome(), { TRAKX_HTTP_PORT: String(port), TRAKX_UDP_ENABLED: 'false' }),
+        entry,
       );
       try {
-        await ready(run, port);
+        await waitForHeartbeat(run, port);
         const hash = Buffer.from('cli-test-hash-\x00\x01\xff&=%', 'latin1');
         assert.equal(hash.length, 20);
         const peers: Record<string, Buffer> = {};
@@ -131,19 +57,17 @@ for (const entry of ENTRIES) {
           const files = bdict(res.body).files as Record<string, unknown>;
           assert.deepEqual(files[hash.toString('latin1')], { complete: 0, downloaded: 0, incomplete: 2 });
         }
-        run.child.kill('SIGTERM');
-        const { code, signal } = await withTimeout(run.exit, 5000, 'exit after SIGTERM');
-        assert.equal(signal, null);
-        assert.equal(code, 0, run.stderr());
+        assert.deepEqual(await run.stop(5000), { code: 0, signal: null }, run.stderr());
         assert.equal(run.stderr(), '', 'nothing on stderr in a clean run');
       } finally {
-        if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+        run.kill();
       }
     });
 
     test('an invalid value (TRAKX_HTTP_PORT=70000) exits 2 with one line naming http.port', async () => {
-      const run = start(entry, ['run'], cleanEnv({ TRAKX_HTTP_PORT: '70000', TRAKX_UDP_ENABLED: 'false' }));
-      const { code } = await withTimeout(run.exit, 10_000, 'exit on bad config');
+      const env = trakxEnv(tempHome(), { TRAKX_HTTP_PORT: '70000', TRAKX_UDP_ENABLED: 'false' });
+      const run = startTrakx(['run'], env, entry);
+      const { code } = await run.exitWithin(10_000);
       assert.equal(code, 2);
       const lines = run.stderr().trimEnd().split('\n');
       assert.equal(lines.length, 1, run.stderr());
@@ -153,8 +77,8 @@ for (const entry of ENTRIES) {
     });
 
     test('an unknown command exits 2 with the usage', async () => {
-      const run = start(entry, ['frobnicate'], cleanEnv({}));
-      const { code } = await withTimeout(run.exit, 10_000, 'exit on unknown command');
+      const run = startTrakx(['frobnicate'], trakxEnv(tempHome()), entry);
+      const { code } = await run.exitWithin(10_000);
       assert.equal(code, 2);
       assert.match(run.stderr(), /unknown command: frobnicate/);
       assert.match(run.stderr(), /usage: trakx/);

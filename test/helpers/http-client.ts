@@ -8,21 +8,33 @@ export interface RawResponse {
   body: Buffer;
 }
 
-export function get(
-  host: string,
-  port: number,
-  path: string,
-  headers: Record<string, string> = {},
-): Promise<RawResponse> {
+export interface GetOptions {
+  headers?: Record<string, string | string[]>;
+  /** Source address of the connection (e.g. 127.0.0.7: all of 127.0.0.0/8 reaches the host). */
+  localAddress?: string;
+}
+
+export function get(host: string, port: number, path: string, opts: GetOptions = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ host, port, path, method: 'GET', headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-      );
-      res.on('error', reject);
-    });
+    const req = request(
+      {
+        host,
+        port,
+        path,
+        method: 'GET',
+        headers: opts.headers ?? {},
+        localAddress: opts.localAddress,
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.setTimeout(5000, () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end();

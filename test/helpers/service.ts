@@ -1,12 +1,11 @@
 // Starts a real trakx service in-process on ephemeral loopback ports for tests.
 
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../app/config/load.ts';
 import type { Config } from '../../app/config/types.ts';
 import { createLogger } from '../../app/logger.ts';
 import { type Service, startService } from '../../app/service.ts';
+import { tempHome } from './process.ts';
 
 export interface TestServiceOptions {
   /** TRAKX_* variables applied like the real environment. */
@@ -17,9 +16,9 @@ export interface TestServiceOptions {
   host?: string;
 }
 
-/** A temporary directory used as HOME/cwd so nothing touches the real home. */
-export function tempHome(): string {
-  return mkdtempSync(join(tmpdir(), 'trakx-test-'));
+/** A `tweak` for tests of the HTTP side only: no UDP socket. */
+export function noUdp(config: Config): void {
+  config.udp.enabled = false;
 }
 
 export async function startTestService(opts: TestServiceOptions = {}): Promise<Service> {

@@ -6,14 +6,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Service } from '../../app/service.ts';
 import type { BValue } from '../helpers/bdecode.ts';
+import { get } from '../helpers/http-client.ts';
+import { peerId } from '../helpers/ids.ts';
 import { startTestService } from '../helpers/service.ts';
 import {
   announce,
   freshHash,
-  get,
   HOSTS,
   LOOPBACK6_HEX,
-  peerId,
   peers4,
   peers6,
   scrapePath,

@@ -5,18 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Service } from '../../app/service.ts';
+import { get } from '../helpers/http-client.ts';
+import { peerId } from '../helpers/ids.ts';
 import { startTestService } from '../helpers/service.ts';
-import {
-  announce,
-  announcePath,
-  freshHash,
-  get,
-  LOOPBACK6_HEX,
-  peerId,
-  peers4,
-  peers6,
-  trackerReply,
-} from './util.ts';
+import { announce, announcePath, freshHash, LOOPBACK6_HEX, peers4, peers6, trackerReply } from './util.ts';
 
 const ip4 = (...b: number[]) => Buffer.from(b);
 

@@ -12,6 +12,7 @@ import type { Service } from '../../app/service.ts';
 import * as failures from '../../app/tracker/failures.ts';
 import { FAIL_TOO_MANY_HASHES, type Failure } from '../../app/tracker/failures.ts';
 import { pct } from '../helpers/http-client.ts';
+import { peerId } from '../helpers/ids.ts';
 import { startTestService, type TestServiceOptions } from '../helpers/service.ts';
 import {
   type AnnounceParams,
@@ -20,7 +21,6 @@ import {
   failure,
   freshHash,
   HOSTS,
-  peerId,
   scrapePath,
 } from './util.ts';
 
@@ -69,60 +69,29 @@ async function withService(opts: TestServiceOptions, fn: (s: Service) => Promise
 }
 
 describe('announce failure reasons', () => {
-  test('FAIL_INFO_HASH: missing, short, long', async () => {
-    covered.add('FAIL_INFO_HASH');
-    await expectFailure(svc, withParam('info_hash', null), failures.FAIL_INFO_HASH);
-    await expectFailure(svc, withParam('info_hash', pct(Buffer.alloc(19, 1))), failures.FAIL_INFO_HASH);
-    await expectFailure(svc, withParam('info_hash', pct(Buffer.alloc(21, 1))), failures.FAIL_INFO_HASH);
-    // 20 characters that decode to fewer bytes are not 20 bytes.
-    await expectFailure(svc, withParam('info_hash', `${'a'.repeat(17)}%41`), failures.FAIL_INFO_HASH);
-  });
-
-  test('FAIL_PEER_ID: missing, short, long', async () => {
-    covered.add('FAIL_PEER_ID');
-    await expectFailure(svc, withParam('peer_id', null), failures.FAIL_PEER_ID);
-    await expectFailure(svc, withParam('peer_id', 'short'), failures.FAIL_PEER_ID);
-    await expectFailure(svc, withParam('peer_id', 'x'.repeat(21)), failures.FAIL_PEER_ID);
-  });
-
-  test('FAIL_PORT: missing, 0, 65536, negative, not a number', async () => {
-    covered.add('FAIL_PORT');
-    for (const v of [null, '0', '65536', '-1', 'abc', '', '1e3', '80.5', '%2B80']) {
-      await expectFailure(svc, withParam('port', v), failures.FAIL_PORT);
-    }
-  });
-
-  test('FAIL_UPLOADED', async () => {
-    covered.add('FAIL_UPLOADED');
-    for (const v of ['-1', 'x', '', '1.5', '99999999999999999999']) {
-      await expectFailure(svc, withParam('uploaded', v), failures.FAIL_UPLOADED);
-    }
-  });
-
-  test('FAIL_DOWNLOADED', async () => {
-    covered.add('FAIL_DOWNLOADED');
-    for (const v of ['-1', 'x', '', '0x10']) {
-      await expectFailure(svc, withParam('downloaded', v), failures.FAIL_DOWNLOADED);
-    }
-  });
-
-  test('FAIL_LEFT', async () => {
-    covered.add('FAIL_LEFT');
-    for (const v of ['-1', 'lots', '']) await expectFailure(svc, withParam('left', v), failures.FAIL_LEFT);
-  });
-
-  test('FAIL_NUMWANT', async () => {
-    covered.add('FAIL_NUMWANT');
-    for (const v of ['-1', 'many', ''])
-      await expectFailure(svc, withParam('numwant', v), failures.FAIL_NUMWANT);
-  });
-
-  test('FAIL_EVENT', async () => {
-    covered.add('FAIL_EVENT');
-    for (const v of ['start', 'STARTED', 'completed+', 'stopped%00', 'x']) {
-      await expectFailure(svc, withParam('event', v), failures.FAIL_EVENT);
-    }
-  });
+  // Bad values of one parameter (null: left out), each refused with its own reason.
+  const badParams: [want: Failure, param: string, values: (string | null)[]][] = [
+    // Missing, 19 and 21 bytes, and 20 characters that decode to only 18 bytes.
+    [
+      failures.FAIL_INFO_HASH,
+      'info_hash',
+      [null, pct(Buffer.alloc(19, 1)), pct(Buffer.alloc(21, 1)), `${'a'.repeat(17)}%41`],
+    ],
+    [failures.FAIL_PEER_ID, 'peer_id', [null, 'short', 'x'.repeat(21)]],
+    [failures.FAIL_PORT, 'port', [null, '0', '65536', '-1', 'abc', '', '1e3', '80.5', '%2B80']],
+    [failures.FAIL_UPLOADED, 'uploaded', ['-1', 'x', '', '1.5', '99999999999999999999']],
+    [failures.FAIL_DOWNLOADED, 'downloaded', ['-1', 'x', '', '0x10']],
+    [failures.FAIL_LEFT, 'left', ['-1', 'lots', '']],
+    [failures.FAIL_NUMWANT, 'numwant', ['-1', 'many', '']],
+    [failures.FAIL_EVENT, 'event', ['start', 'STARTED', 'completed+', 'stopped%00', 'x']],
+  ];
+  for (const [want, param, values] of badParams) {
+    const name = Object.entries(failures).find(([, v]) => v === want)![0];
+    test(`${name}: ${values.length} bad values of ${param}`, async () => {
+      covered.add(name);
+      for (const v of values) await expectFailure(svc, withParam(param, v), want);
+    });
+  }
 
   test('FAIL_TORRENT_LIMIT: a new torrent beyond db.maxTorrents (retrying later may work)', async () => {
     covered.add('FAIL_TORRENT_LIMIT');

@@ -8,9 +8,11 @@ import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Service } from '../../app/service.ts';
 import { bdict } from '../helpers/bdecode.ts';
+import { get } from '../helpers/http-client.ts';
+import { peerId } from '../helpers/ids.ts';
+import { prng } from '../helpers/prng.ts';
 import { startTestService } from '../helpers/service.ts';
-import { prng } from '../swarm/conformance.ts';
-import { announce, announcePath, freshHash, get, HOSTS, peerId, scrapePath } from './util.ts';
+import { announce, announcePath, freshHash, HOSTS, scrapePath } from './util.ts';
 
 let svc: Service;
 before(async () => {

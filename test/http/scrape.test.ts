@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Service } from '../../app/service.ts';
 import type { BValue } from '../helpers/bdecode.ts';
+import { get } from '../helpers/http-client.ts';
+import { peerId } from '../helpers/ids.ts';
 import { startTestService } from '../helpers/service.ts';
-import { announce, freshHash, get, HOSTS, peerId, scrapePath, trackerReply } from './util.ts';
+import { announce, freshHash, HOSTS, scrapePath, trackerReply } from './util.ts';
 
 let svc: Service;
 before(async () => {

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Service } from '../../app/service.ts';
+import { get } from '../helpers/http-client.ts';
 import { startTestService } from '../helpers/service.ts';
-import { get, HOSTS } from './util.ts';
+import { HOSTS } from './util.ts';
 
 let svc: Service;
 before(async () => {

@@ -1,48 +1,13 @@
-// Helpers of the HTTP integration tests: a GET that can pick its loopback source
-// address (127.0.0.0/8 all reaches the host, so several IPv4 peers can be told apart by
-// address, not only by port), announce/scrape URLs built byte-exact, and decoders of
-// compact peer lists.
+// Helpers of the HTTP integration tests: announce/scrape URLs built byte-exact, replies
+// checked and decoded (from any loopback source address, so several IPv4 peers can be
+// told apart by address, not only by port), and decoders of compact peer lists.
 
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import type { Service } from '../../app/service.ts';
 import { type BValue, bdict } from '../helpers/bdecode.ts';
-import { pct, type RawResponse } from '../helpers/http-client.ts';
+import { type GetOptions, get, pct, type RawResponse } from '../helpers/http-client.ts';
 
 export const HOSTS = ['127.0.0.1', '::1'] as const;
-
-export interface GetOptions {
-  headers?: Record<string, string | string[]>;
-  /** Source address of the connection (e.g. 127.0.0.7). */
-  localAddress?: string;
-}
-
-export function get(host: string, port: number, path: string, opts: GetOptions = {}): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host,
-        port,
-        path,
-        method: 'GET',
-        headers: opts.headers ?? {},
-        localAddress: opts.localAddress,
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 let counter = 0;
 /** A fresh 20-byte info_hash per call (with bytes that need escaping), so tests never share swarms. */
@@ -54,12 +19,6 @@ export function freshHash(): Buffer {
   h.write('&=%+ #?', 12, 'latin1');
   h[19] = 0x00;
   return h;
-}
-
-export function peerId(n: number): Buffer {
-  const id = Buffer.from('-TT0001-000000000000', 'latin1');
-  id.write(String(n).padStart(12, '0'), 8, 'latin1');
-  return id;
 }
 
 export interface AnnounceParams {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { configLeaves, loadConfig } from '../../app/config/load.ts';
-import { tempHome } from '../helpers/service.ts';
+import { tempHome } from '../helpers/process.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bdict } from '../helpers/bdecode.ts';
 import { get, pct } from '../helpers/http-client.ts';
+import { freePort, type Running, startTrakx, waitForHeartbeat } from '../helpers/process.ts';
 import { families } from './exposition.ts';
-import { freePort, type Running, start, waitFor } from './processes.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const H = '127.0.0.1';
@@ -87,11 +87,8 @@ describe('the fast build', () => {
         TRAKX_DB_BACKUP_PATH: join(home, 'trakx.db'),
       };
       // cwd = the temp home, so no ./trakx.yaml of the checkout is read.
-      tracker = start(process.execPath, [join(ROOT, 'dist-fast', 'trakx.js'), 'run'], env, home);
-      await waitFor('the fast tracker', 15_000, async () => {
-        if (tracker.child.exitCode !== null) throw new Error(`exited: ${tracker.output()}`);
-        return (await get(H, port, '/heartbeat')).status === 200 ? true : undefined;
-      });
+      tracker = startTrakx(['run'], env, join(ROOT, 'dist-fast', 'trakx.js'));
+      await waitForHeartbeat(tracker, port, 15_000, H);
     });
 
     after(async () => {
@@ -136,9 +133,7 @@ describe('the fast build', () => {
     });
 
     it('stops cleanly on SIGTERM', async () => {
-      const code = new Promise<number | null>((resolve) => tracker.child.once('exit', (c) => resolve(c)));
-      tracker.child.kill('SIGTERM');
-      assert.equal(await code, 0, tracker.output());
+      assert.deepEqual(await tracker.stop(), { code: 0, signal: null }, tracker.output());
     });
   });
 });

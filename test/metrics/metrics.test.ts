@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Service } from '../../app/service.ts';
 import { get } from '../helpers/http-client.ts';
+import { freePort } from '../helpers/process.ts';
 import { startTestService } from '../helpers/service.ts';
 import { families, samples, value } from './exposition.ts';
-import { freePort } from './processes.ts';
 import { driveTraffic, EXPECTED } from './traffic.ts';
 
 const H = '127.0.0.1';

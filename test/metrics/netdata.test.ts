@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import type { Service } from '../../app/service.ts';
+import { start, waitFor } from '../helpers/process.ts';
 import { startTestService } from '../helpers/service.ts';
-import { start, waitFor } from './processes.ts';
 import { driveTraffic, EXPECTED } from './traffic.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -144,12 +144,14 @@ describe("netdata's go_expvar collector reads a live tracker", () => {
     install(etc, `http://127.0.0.1:${service.httpPort}/stats`);
     for (const d of ['lib', 'lock']) mkdirSync(join(dir, d));
     const plugin = start('python3', [PLUGIN, '1', 'debug', 'nolock', 'go_expvar'], {
-      ...process.env,
-      NETDATA_USER_CONFIG_DIR: etc,
-      NETDATA_STOCK_CONFIG_DIR: STOCK,
-      NETDATA_PLUGINS_DIR: '/usr/lib/netdata/plugins.d',
-      NETDATA_LIB_DIR: join(dir, 'lib'),
-      NETDATA_LOCK_DIR: join(dir, 'lock'),
+      env: {
+        ...process.env,
+        NETDATA_USER_CONFIG_DIR: etc,
+        NETDATA_STOCK_CONFIG_DIR: STOCK,
+        NETDATA_PLUGINS_DIR: '/usr/lib/netdata/plugins.d',
+        NETDATA_LIB_DIR: join(dir, 'lib'),
+        NETDATA_LOCK_DIR: join(dir, 'lock'),
+      },
     });
     try {
       // Two collections of the trakx charts: the second carries incremental values.

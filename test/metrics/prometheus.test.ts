@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import type { Service } from '../../app/service.ts';
+import { freePort, type Running, start, waitFor } from '../helpers/process.ts';
 import { startTestService } from '../helpers/service.ts';
-import { freePort, getJson, type Running, start, waitFor } from './processes.ts';
 import { driveTraffic } from './traffic.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -57,6 +57,11 @@ function concrete(expr: string): string {
 }
 
 /** An alert expression without its final threshold comparison: the figure it watches. */
+async function getJson(url: string): Promise<unknown> {
+  const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  return r.json();
+}
+
 function figure(expr: string): string {
   const m = /^([\s\S]*?)\s*(==|!=|>=|<=|>|<)\s*-?[0-9.]+(e[+-]?\d+)?\s*$/.exec(expr.trim());
   assert.ok(m, `alert expression ends with a threshold: ${expr}`);

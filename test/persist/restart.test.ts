@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeHeader } from '../../app/persist/format.ts';
 import { verifySnapshot } from '../../app/persist/reader.ts';
 import type { BValue } from '../helpers/bdecode.ts';
-import { announce, freePort, infoHash, peerId, runTracker, scrape, tempHome } from './tracker-process.ts';
+import { infoHash, peerId } from '../helpers/ids.ts';
+import { freePort, tempHome, waitFor } from '../helpers/process.ts';
+import { announce, runTracker, scrape } from '../helpers/tracker-process.ts';
 
 /** Announce a known set of peers on `torrents` torrents; returns their hashes. */
 async function populate(port: number, torrents: number, salt: number): Promise<Buffer[]> {
@@ -61,7 +62,7 @@ test('a tracker sent SIGTERM keeps every peer announced before it across the res
     assert.deepEqual(before[0], { complete: 1, downloaded: 1, incomplete: 4 });
     assert.deepEqual(before[1], { complete: 1, downloaded: 1, incomplete: 3 });
   } finally {
-    first.proc.kill('SIGTERM');
+    void first.stop();
   }
   assert.deepEqual(await first.exited, { code: 0, signal: null });
   const path = join(home, '.cache', 'trakx', 'trakx.db');
@@ -82,8 +83,7 @@ test('a tracker sent SIGTERM keeps every peer announced before it across the res
     ]);
     assert.deepEqual(compactPeers(reply, 'peers6'), [`${'00'.repeat(15)}011b58`]); // [::1]:7000
   } finally {
-    second.proc.kill('SIGTERM');
-    await second.exited;
+    await second.stop();
   }
 });
 
@@ -99,20 +99,16 @@ test('after SIGKILL, everything announced before the last periodic save is back'
     hashes = await populate(port, 6, 2);
     before = await scrape(port, hashes);
     const announced = Date.now();
-    // Wait for a periodic save that started after the last announce.
-    const deadline = Date.now() + 10000;
-    let saved = false;
-    while (!saved && Date.now() < deadline) {
-      await sleep(50);
-      try {
-        saved = decodeHeader(readFileSync(path)).created >= announced;
-      } catch {
-        // Not there yet.
-      }
-    }
-    assert.ok(saved, 'a periodic save happened');
+    // A periodic save that started after the last announce (a missing or half-written
+    // file throws and is polled again).
+    await waitFor(
+      'a periodic save',
+      10000,
+      async () => decodeHeader(readFileSync(path)).created >= announced,
+      50,
+    );
   } finally {
-    first.proc.kill('SIGKILL');
+    first.kill();
   }
   assert.equal((await first.exited).signal, 'SIGKILL');
   assert.ok(existsSync(path));
@@ -121,7 +117,6 @@ test('after SIGKILL, everything announced before the last periodic save is back'
   try {
     assert.deepEqual(await scrape(port, hashes), before);
   } finally {
-    second.proc.kill('SIGTERM');
-    await second.exited;
+    await second.stop();
   }
 });

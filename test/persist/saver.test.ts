@@ -4,7 +4,6 @@
 // snapshot alone, and a process killed mid-save never leaves a broken snapshot.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,7 +11,10 @@ import { setTimeout as sleep, setImmediate as yieldNow } from 'node:timers/promi
 import { tempPathFor } from '../../app/persist/files.ts';
 import { applySnapshot, verifySnapshot } from '../../app/persist/reader.ts';
 import { SnapshotSaver } from '../../app/persist/saver.ts';
-import { dump, hash, newStore, putPeer, tempDir } from './util.ts';
+import { infoHash } from '../helpers/ids.ts';
+import { start, waitFor } from '../helpers/process.ts';
+import { dumpStore } from '../helpers/store-dump.ts';
+import { newStore, putPeer, tempDir } from './util.ts';
 
 const NOW = Math.floor(Date.now() / 1000);
 
@@ -60,7 +62,7 @@ test('concurrent saves run one after the other and the last sees everything put 
     b.created >= a.finished,
     `second save started (${b.created}) after the first ended (${a.finished})`,
   );
-  assert.deepEqual(dump(restoreFile(path)), dump(store));
+  assert.deepEqual(dumpStore(restoreFile(path)), dumpStore(store));
   assert.deepEqual(readdirSync(dir), ['trakx.db']);
   // Once idle, a new request starts a new save at once.
   const c = await saver.save();
@@ -75,7 +77,7 @@ test('peers added and removed between chunks never break the snapshot', async ()
       const t = Number.parseInt(l.slice(0, 8), 16);
       return t >= 100 && t < 3000;
     });
-  const expected = inRange(dump(store));
+  const expected = inRange(dumpStore(store).lines);
   // While the save runs: new torrents come and go, torrents 0..99 lose a peer each.
   // Torrents 100..2999 are left alone.
   let churning = true;
@@ -83,7 +85,7 @@ test('peers added and removed between chunks never break the snapshot', async ()
   const churn = (async () => {
     while (churning) {
       const t = 100000 + (rounds % 300);
-      if (rounds >= 300) store.remove(hash(t), 0, 4, Uint8Array.from([9, 9, 9, 9]), 1);
+      if (rounds >= 300) store.remove(infoHash(t), 0, 4, Uint8Array.from([9, 9, 9, 9]), 1);
       else
         putPeer(store, {
           torrent: t,
@@ -95,7 +97,7 @@ test('peers added and removed between chunks never break the snapshot', async ()
           seen: NOW,
         });
       const victim = rounds % 100;
-      store.remove(hash(victim), 0, 4, Uint8Array.from([10, victim >>> 8, victim & 255, 2]), 2002);
+      store.remove(infoHash(victim), 0, 4, Uint8Array.from([10, victim >>> 8, victim & 255, 2]), 2002);
       rounds++;
       await yieldNow();
     }
@@ -110,7 +112,11 @@ test('peers added and removed between chunks never break the snapshot', async ()
   assert.deepEqual([h.torrents, h.peers4, h.peers6], [result.torrents, result.peers4, result.peers6]);
   const restored = newStore();
   applySnapshot(buf, restored, { cutoff: 0, now: NOW + 10 });
-  assert.deepEqual(inRange(dump(restored)), expected, 'every peer of the untouched torrents is in it');
+  assert.deepEqual(
+    inRange(dumpStore(restored).lines),
+    expected,
+    'every peer of the untouched torrents is in it',
+  );
 });
 
 test('a failed save leaves the previous snapshot in place and no temp file behind', async () => {
@@ -128,28 +134,25 @@ test('a failed save leaves the previous snapshot in place and no temp file behin
   rmdirSync(tempPathFor(path));
   // The saver is not wedged by the failure.
   await saver.save();
-  assert.deepEqual(dump(restoreFile(path)), dump(store));
+  assert.deepEqual(dumpStore(restoreFile(path)), dumpStore(store));
   assert.deepEqual(readdirSync(dir), ['trakx.db']);
 });
 
 test('a process killed with SIGKILL in the middle of saves leaves a complete snapshot', async () => {
   const path = join(tempDir(), 'trakx.db');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'save-loop.ts')], {
+  const child = start(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'save-loop.ts')], {
     env: { ...process.env, SNAPSHOT: path, PEERS: '100000' },
-    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  let saves = 0;
-  child.stdout.on('data', (d: Buffer) => {
-    saves += d.toString().split('saved').length - 1;
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const deadline = Date.now() + 20000;
-  while (saves < 2 && Date.now() < deadline) await sleep(20);
-  assert.ok(saves >= 2, 'the child saved');
+  try {
+    await waitFor('two saves by the child', 20000, async () => child.stdout().split('saved').length > 2, 20);
+  } catch (err) {
+    child.kill();
+    throw new Error(`${(err as Error).message}\n${child.stderr()}`);
+  }
   // Saves run back to back, so this lands in the middle of one (or between two).
   await sleep(17 + Math.floor(Math.random() * 40));
-  child.kill('SIGKILL');
-  await exited;
+  child.kill();
+  await child.exited;
   const h = verifySnapshot(readFileSync(path));
   assert.equal(h.peers4 + h.peers6, 100000);
 });

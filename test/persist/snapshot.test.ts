@@ -12,101 +12,90 @@ import { FORMAT_VERSION, HEADER_SIZE, SnapshotError } from '../../app/persist/fo
 import { verifySnapshot } from '../../app/persist/reader.ts';
 import { restoreSnapshot } from '../../app/persist/restore.ts';
 import { SnapshotSaver } from '../../app/persist/saver.ts';
-import { captureLogger, dump, hash, newStore, peerId, putPeer, tempDir } from './util.ts';
+import type { MemoryStore } from '../../app/swarm/memory-store.ts';
+import { infoHash, peerId } from '../helpers/ids.ts';
+import { dumpStore } from '../helpers/store-dump.ts';
+import { captureLogger, newStore, type PeerSpec, putPeer, tempDir } from './util.ts';
 
 const NOW = 1_800_000_000;
 const EXPIRY = 2400;
 
-/** A store with IPv4 and IPv6 peers, seeders and leechers, and downloaded counts. */
-function sampleStore() {
+type Role = 'leecher' | 'seeder' | 'completed';
+
+/** A peer of `torrent` (family from the address length); 'completed' is a seeder whose completion counts. */
+function peer(torrent: number, addr: number[], port: number, id: number, role: Role, seen: number): PeerSpec {
+  const family = addr.length === 4 ? 4 : 6;
+  return {
+    torrent,
+    family,
+    addr,
+    port,
+    id,
+    seeder: role !== 'leecher',
+    completed: role === 'completed',
+    seen,
+  };
+}
+
+function storeOf(peers: PeerSpec[]): MemoryStore {
   const store = newStore();
-  // Torrent 1: two IPv4 leechers, one IPv4 seeder that completed (downloaded 1).
-  putPeer(store, {
-    torrent: 1,
-    family: 4,
-    addr: [10, 0, 0, 1],
-    port: 6881,
-    id: 1,
-    seeder: false,
-    seen: NOW - 10,
-  });
-  putPeer(store, {
-    torrent: 1,
-    family: 4,
-    addr: [10, 0, 0, 2],
-    port: 6882,
-    id: 2,
-    seeder: false,
-    seen: NOW - 20,
-  });
-  putPeer(store, {
-    torrent: 1,
-    family: 4,
-    addr: [192, 168, 1, 200],
-    port: 65535,
-    id: 3,
-    seeder: true,
-    completed: true,
-    seen: NOW - 30,
-  });
-  // Torrent 2: IPv6 only, a seeder and a leecher.
-  const v6a = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
-  const v6b = [0x26, 0x06, 0x47, 0x00, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0xab, 0xcd, 0xef, 0x12];
-  putPeer(store, { torrent: 2, family: 6, addr: v6a, port: 1, id: 4, seeder: true, seen: NOW - 40 });
-  putPeer(store, { torrent: 2, family: 6, addr: v6b, port: 51413, id: 5, seeder: false, seen: NOW - 50 });
-  // Torrent 3: both families, three completions counted.
-  for (let i = 0; i < 3; i++)
-    putPeer(store, {
-      torrent: 3,
-      family: 4,
-      addr: [172, 16, 0, i + 1],
-      port: 7000 + i,
-      id: 10 + i,
-      seeder: true,
-      completed: true,
-      seen: NOW - i,
-    });
-  putPeer(store, { torrent: 3, family: 6, addr: v6a, port: 7100, id: 20, seeder: false, seen: NOW });
+  for (const p of peers) putPeer(store, p);
   return store;
 }
 
-async function saveTo(store: ReturnType<typeof newStore>, path: string) {
+const V6A = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+const V6B = [0x26, 0x06, 0x47, 0x00, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0xab, 0xcd, 0xef, 0x12];
+
+/** A store with IPv4 and IPv6 peers, seeders and leechers, and downloaded counts. */
+function sampleStore(): MemoryStore {
+  return storeOf([
+    // Torrent 1: two IPv4 leechers, one IPv4 seeder that completed (downloaded 1).
+    peer(1, [10, 0, 0, 1], 6881, 1, 'leecher', NOW - 10),
+    peer(1, [10, 0, 0, 2], 6882, 2, 'leecher', NOW - 20),
+    peer(1, [192, 168, 1, 200], 65535, 3, 'completed', NOW - 30),
+    // Torrent 2: IPv6 only, a seeder and a leecher.
+    peer(2, V6A, 1, 4, 'seeder', NOW - 40),
+    peer(2, V6B, 51413, 5, 'leecher', NOW - 50),
+    // Torrent 3: both families, three completions counted.
+    ...[0, 1, 2].map((i) => peer(3, [172, 16, 0, i + 1], 7000 + i, 10 + i, 'completed', NOW - i)),
+    peer(3, V6A, 7100, 20, 'leecher', NOW),
+  ]);
+}
+
+async function saveTo(store: MemoryStore, path: string) {
   return new SnapshotSaver(store, { path }).save();
+}
+
+function restore(store: MemoryStore, path: string, logger = captureLogger().logger) {
+  return restoreSnapshot(store, { path, expiry: EXPIRY, now: NOW, logger });
+}
+
+function downloaded(store: MemoryStore, torrent: number): number {
+  return store.counts(infoHash(torrent), 0, { seeders: 0, leechers: 0, downloaded: 0 }).downloaded;
 }
 
 test('save then restore gives back every torrent, peer, flag, id, last-seen and downloaded count', async () => {
   const dir = tempDir();
   const path = join(dir, 'trakx.db');
   const store = sampleStore();
-  const before = dump(store);
-  assert.ok(before.some((l) => l.includes('downloaded=3')));
-  assert.ok(before.some((l) => l.includes(' v6 ')));
+  const before = dumpStore(store);
+  assert.ok(before.lines.some((l) => l.includes('downloaded=3')));
+  assert.ok(before.lines.some((l) => l.includes(' v6 ')));
 
   const saved = await saveTo(store, path);
   assert.deepEqual([saved.torrents, saved.peers4, saved.peers6], [3, 6, 3]);
   assert.equal(saved.bytes, readFileSync(path).length);
 
   const restored = newStore();
-  const { logger } = captureLogger();
-  const result = restoreSnapshot(restored, { path, expiry: EXPIRY, now: NOW, logger });
+  const result = restore(restored, path);
   assert.equal(result.outcome, 'restored');
   assert.deepEqual([result.torrents, result.peers, result.expired], [3, 9, 0]);
-  assert.deepEqual(dump(restored), before);
+  assert.deepEqual(dumpStore(restored), before);
   assert.deepEqual(restored.totals(), store.totals());
 
   // A restored completed seeder does not count a second time when it says completed again.
-  putPeer(restored, {
-    torrent: 3,
-    family: 4,
-    addr: [172, 16, 0, 1],
-    port: 7000,
-    id: 10,
-    seeder: true,
-    completed: true,
-    seen: NOW,
-  });
-  const counts = restored.counts(hash(3), 0, { seeders: 0, leechers: 0, downloaded: 0 });
-  assert.equal(counts.downloaded, 3);
+  putPeer(restored, peer(3, [172, 16, 0, 1], 7000, 10, 'completed', NOW));
+  assert.equal(downloaded(restored, 3), 3);
   // No temporary file is left next to the snapshot.
   assert.deepEqual(readdirSync(dir), ['trakx.db']);
 });
@@ -128,7 +117,7 @@ test('the header holds magic, version, creation time, counts and checksums as do
   // 3 torrent records (32 B), 6 IPv4 peers (31 B), 3 IPv6 peers (43 B).
   assert.equal(buf.length, HEADER_SIZE + 3 * 32 + 6 * 31 + 3 * 43);
   // The first torrent record starts with its info_hash; its peers are compact address+port.
-  const hashes = [1, 2, 3].map((n) => hash(n).toString('hex'));
+  const hashes = [1, 2, 3].map((n) => infoHash(n).toString('hex'));
   assert.ok(hashes.includes(buf.subarray(64, 84).toString('hex')));
 });
 
@@ -139,66 +128,34 @@ test('an empty store saves and restores as an empty snapshot', async () => {
   const h = verifySnapshot(readFileSync(path));
   assert.deepEqual([h.torrents, h.peers4, h.peers6, h.bodySize], [0, 0, 0, 0]);
   const store = newStore();
-  const r = restoreSnapshot(store, { path, expiry: EXPIRY, now: NOW, logger: captureLogger().logger });
+  const r = restore(store, path);
   assert.equal(r.outcome, 'restored');
   assert.equal(store.totals().torrents, 0);
 });
 
 test('peers that expired while the tracker was down are dropped on restore', async () => {
   const path = join(tempDir(), 'trakx.db');
-  const store = newStore();
-  putPeer(store, {
-    torrent: 1,
-    family: 4,
-    addr: [10, 0, 0, 1],
-    port: 1,
-    id: 1,
-    seeder: false,
-    seen: NOW - 100,
-  });
-  putPeer(store, {
-    torrent: 1,
-    family: 4,
-    addr: [10, 0, 0, 2],
-    port: 2,
-    id: 2,
-    seeder: true,
-    completed: true,
-    seen: NOW - EXPIRY - 1,
-  });
-  putPeer(store, {
-    torrent: 2,
-    family: 6,
-    addr: Array(16).fill(1),
-    port: 3,
-    id: 3,
-    seeder: false,
-    seen: NOW - 5000,
-  });
-  // Last seen "in the future" (the clock was stepped back): kept, clamped to now.
-  putPeer(store, {
-    torrent: 3,
-    family: 4,
-    addr: [10, 0, 0, 3],
-    port: 4,
-    id: 4,
-    seeder: false,
-    seen: NOW + 600,
-  });
+  const store = storeOf([
+    peer(1, [10, 0, 0, 1], 1, 1, 'leecher', NOW - 100),
+    peer(1, [10, 0, 0, 2], 2, 2, 'completed', NOW - EXPIRY - 1),
+    peer(2, Array(16).fill(1), 3, 3, 'leecher', NOW - 5000),
+    // Last seen "in the future" (the clock was stepped back): kept, clamped to now.
+    peer(3, [10, 0, 0, 3], 4, 4, 'leecher', NOW + 600),
+  ]);
   await saveTo(store, path);
 
   const restored = newStore();
-  const r = restoreSnapshot(restored, { path, expiry: EXPIRY, now: NOW, logger: captureLogger().logger });
+  const r = restore(restored, path);
   assert.equal(r.outcome, 'restored');
   assert.deepEqual([r.peers, r.expired], [2, 2]);
-  const lines = dump(restored);
+  const { lines } = dumpStore(restored);
   assert.equal(lines.filter((l) => l.includes(' v')).length, 2);
-  assert.ok(lines.some((l) => l.includes(peerId(1).toString('latin1'))));
-  assert.ok(!lines.some((l) => l.includes(peerId(2).toString('latin1'))));
-  assert.ok(lines.some((l) => l.endsWith(`leecher ${NOW}`) && l.includes(peerId(4).toString('latin1'))));
+  assert.ok(lines.some((l) => l.includes(peerId(1).toString('hex'))));
+  assert.ok(!lines.some((l) => l.includes(peerId(2).toString('hex'))));
+  assert.ok(lines.some((l) => l.endsWith(`leecher ${NOW}`) && l.includes(peerId(4).toString('hex'))));
   // Torrent 2 lost its only peer, so it is gone; torrent 1 keeps its downloaded count.
   assert.equal(restored.totals().torrents, 2);
-  assert.equal(restored.counts(hash(1), 0, { seeders: 0, leechers: 0, downloaded: 0 }).downloaded, 1);
+  assert.equal(downloaded(restored, 1), 1);
 });
 
 interface Damage {
@@ -278,7 +235,7 @@ for (const d of DAMAGES) {
     const store = newStore();
     const log = captureLogger();
     const t0 = Math.floor(Date.now() / 1000);
-    const r = restoreSnapshot(store, { path, expiry: EXPIRY, now: NOW, logger: log.logger });
+    const r = restore(store, path, log.logger);
     assert.equal(r.outcome, 'moved-aside');
     assert.match(r.reason ?? '', d.reason);
     assert.equal(store.totals().torrents, 0);
@@ -298,9 +255,9 @@ test('a second bad file in the same second does not overwrite the first one move
   const path = join(dir, 'trakx.db');
   const logger = captureLogger().logger;
   writeFileSync(path, 'first bad file');
-  const a = restoreSnapshot(newStore(), { path, expiry: EXPIRY, now: NOW, logger });
+  const a = restore(newStore(), path, logger);
   writeFileSync(path, 'second bad file');
-  const b = restoreSnapshot(newStore(), { path, expiry: EXPIRY, now: NOW, logger });
+  const b = restore(newStore(), path, logger);
   assert.notEqual(a.movedTo, b.movedTo);
   assert.equal(readFileSync(a.movedTo!, 'utf8'), 'first bad file');
   assert.equal(readFileSync(b.movedTo!, 'utf8'), 'second bad file');
@@ -312,7 +269,7 @@ test('a missing snapshot starts empty without moving anything; stale temp files 
   // A temp file from a save that died mid-way (a pid that cannot be alive).
   writeFileSync(`${path}.tmp-2147483646`, 'partial');
   const store = newStore();
-  const r = restoreSnapshot(store, { path, expiry: EXPIRY, now: NOW, logger: captureLogger().logger });
+  const r = restore(store, path);
   assert.equal(r.outcome, 'missing');
   assert.deepEqual(readdirSync(dir), []);
 });

@@ -1,5 +1,5 @@
-// Helpers of the persistence tests: a store filled with known peers, a dump of a store's
-// contents for comparisons, and a logger whose lines the test can read.
+// Helpers of the persistence tests: a store filled with known peers, and a logger whose
+// lines the test can read.
 
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { type Logger, pino } from 'pino';
 import type { Family } from '../../app/protocol/address.ts';
 import { MemoryStore } from '../../app/swarm/memory-store.ts';
 import { PUT_EVICTED, PUT_OK, type SwarmStore } from '../../app/swarm/store.ts';
+import { infoHash, peerId } from '../helpers/ids.ts';
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'trakx-persist-'));
@@ -16,18 +17,6 @@ export function tempDir(): string {
 
 export function newStore(): MemoryStore {
   return new MemoryStore({ maxTorrents: 1_000_000, maxPeersPerTorrent: 50_000 });
-}
-
-export function hash(n: number): Buffer {
-  const h = Buffer.alloc(20, 0xa5);
-  h.writeUInt32BE(n, 0);
-  return h;
-}
-
-export function peerId(n: number): Buffer {
-  const id = Buffer.from('-PT0001-000000000000', 'latin1');
-  id.write(String(n).padStart(12, '0'), 8, 'latin1');
-  return id;
 }
 
 export interface PeerSpec {
@@ -44,7 +33,7 @@ export interface PeerSpec {
 
 export function putPeer(store: SwarmStore, p: PeerSpec): void {
   const res = store.put(
-    hash(p.torrent),
+    infoHash(p.torrent),
     0,
     p.family,
     Uint8Array.from(p.addr),
@@ -56,28 +45,6 @@ export function putPeer(store: SwarmStore, p: PeerSpec): void {
     p.seen,
   );
   if (res !== PUT_OK && res !== PUT_EVICTED) throw new Error(`put refused: ${res}`);
-}
-
-/** Every torrent and peer of a store as sorted lines, for deep comparisons. */
-export function dump(store: SwarmStore): string[] {
-  const lines: string[] = [];
-  let current = '';
-  let pos = 0;
-  while (pos !== -1) {
-    pos = store.visit(pos, 100, {
-      torrent(h, off, downloaded) {
-        current = Buffer.from(h.subarray(off, off + 20)).toString('hex');
-        lines.push(`${current} downloaded=${downloaded}`);
-      },
-      peer(family, addrPort, addrOff, id, idOff, seeder, lastSeen) {
-        const alen = family === 4 ? 6 : 18;
-        const ap = Buffer.from(addrPort.subarray(addrOff, addrOff + alen)).toString('hex');
-        const pid = Buffer.from(id.subarray(idOff, idOff + 20)).toString('latin1');
-        lines.push(`${current} v${family} ${ap} ${pid} ${seeder ? 'seeder' : 'leecher'} ${lastSeen}`);
-      },
-    });
-  }
-  return lines.sort();
 }
 
 export interface CapturedLogger {

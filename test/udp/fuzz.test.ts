@@ -11,21 +11,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Service } from '../../app/service.ts';
 import { get, pct } from '../helpers/http-client.ts';
+import { prng } from '../helpers/prng.ts';
 import { startTestService } from '../helpers/service.ts';
+import { dumpStore } from '../helpers/store-dump.ts';
 import { UdpClient } from './client.ts';
 import { announcePacket, connectPacket, decodeAnnounceReply, hash20, scrapePacket } from './packets.ts';
-import { dumpStore } from './store-dump.ts';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let svc: Service;
 before(async () => {
@@ -139,7 +129,7 @@ async function fuzz(host: string, count: number, seed: number): Promise<void> {
   const c = await UdpClient.open(host);
   try {
     const id = await c.connect(svc.udpPort);
-    const rnd = mulberry32(seed);
+    const rnd = prng(seed);
     const batch = 100;
     let replies = 0;
     for (let start = 0; start < count; start += batch) {
@@ -184,7 +174,7 @@ async function fuzz(host: string, count: number, seed: number): Promise<void> {
       replies += answered.size + heartbeats;
     }
     assert.ok(replies > count / 2);
-    assert.equal(dumpStore(svc.store), before, 'no swarm changed');
+    assert.deepEqual(dumpStore(svc.store), before, 'no swarm changed');
     // Still serving: a good announce works.
     const fresh = await c.connect(svc.udpPort);
     const r = await c.request(

@@ -23,6 +23,7 @@ import {
   decodeScrapeReply,
   hash20,
   scrapePacket,
+  urlData,
 } from './packets.ts';
 
 const V4 = '::ffff:198.51.100.7';
@@ -390,10 +391,9 @@ describe('announce semantics', () => {
           }
         })(store, { announce: { base: 60, fuzz: 1, min: 60 }, numwant: { default: 5, limit: 5 } }),
     });
-    const url = (s: string) => [2, s.length, ...Buffer.from(s)];
-    announce(r, { options: Buffer.from([...url('/announce'), 1, ...url('?passkey=s3cret'), 0]) });
+    announce(r, { options: Buffer.from([...urlData('/announce'), 1, ...urlData('?passkey=s3cret'), 0]) });
     announce(r, {});
-    announce(r, { options: Buffer.from([...url('/a'), 2, 99, 1]) });
+    announce(r, { options: Buffer.from([...urlData('/a'), 2, 99, 1]) });
     assert.deepEqual(seen, ['/announce?passkey=s3cret', '', '/a']);
   });
 });

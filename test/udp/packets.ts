@@ -28,6 +28,11 @@ export interface AnnounceFields {
   options?: Buffer;
 }
 
+/** BEP 41 option bytes of one URLData option (type 2) holding `s`; NOP is 1, EndOfOptions 0. */
+export function urlData(s: string): number[] {
+  return [2, s.length, ...Buffer.from(s)];
+}
+
 export function announcePacket(f: AnnounceFields): Buffer {
   const opts = f.options ?? Buffer.alloc(0);
   const b = Buffer.alloc(98 + opts.length);

@@ -18,7 +18,7 @@ import {
   writeError,
   writeScrapeEntry,
 } from '../../app/protocol/udp.ts';
-import { announcePacket, connectPacket, hash20, MAGIC } from './packets.ts';
+import { announcePacket, connectPacket, hash20, MAGIC, urlData } from './packets.ts';
 
 const hex = (b: Uint8Array, from = 0, to = b.length) => Buffer.from(b.subarray(from, to)).toString('hex');
 
@@ -103,7 +103,6 @@ describe('BEP 41 options', () => {
     const n = readUrlData(p, ANNOUNCE_LEN, p.length, url);
     return Buffer.from(url.subarray(0, n)).toString('latin1');
   };
-  const urlData = (s: string) => [2, s.length, ...Buffer.from(s)];
 
   test('no options', () => assert.equal(collect([]), ''));
   test('one URLData', () => assert.equal(collect(urlData('/announce?pk=1')), '/announce?pk=1'));

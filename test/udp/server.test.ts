@@ -11,6 +11,7 @@ import type { AnnounceRequest, AnnounceResult } from '../../app/tracker/request.
 import { bdict } from '../helpers/bdecode.ts';
 import { get, pct } from '../helpers/http-client.ts';
 import { startTestService } from '../helpers/service.ts';
+import { dumpStore } from '../helpers/store-dump.ts';
 import { UdpClient } from './client.ts';
 import {
   announcePacket,
@@ -20,8 +21,8 @@ import {
   decodeScrapeReply,
   hash20,
   scrapePacket,
+  urlData,
 } from './packets.ts';
-import { dumpStore } from './store-dump.ts';
 
 const HOSTS = [
   { host: '127.0.0.1', family: 4 as const },
@@ -122,7 +123,7 @@ describe('dual-stack service (udp.ip ::)', () => {
         // Too short: no reply at all.
         for (const len of [0, 1, 8, 15])
           assert.equal(await c.request(connectPacket(6).subarray(0, len), port, 150), null);
-        assert.equal(dumpStore(svc.store), before);
+        assert.deepEqual(dumpStore(svc.store), before);
       });
 
       test('oversized datagrams: trailing bytes after a connect, a 9000-byte announce, a 64 KB scrape', async () => {
@@ -237,11 +238,16 @@ describe('dual-stack service (udp.ip ::)', () => {
     const c = await UdpClient.open('127.0.0.1');
     try {
       const id = await c.connect(svc.udpPort);
-      const url = (s: string) => [2, s.length, ...Buffer.from(s)];
       const p = announcePacket({
         connId: id,
         infoHash: hash20('bep41'),
-        options: Buffer.from([...url('/announce?pass'), 1, ...url('key=0123abcd'), 0, ...url('/ignored')]),
+        options: Buffer.from([
+          ...urlData('/announce?pass'),
+          1,
+          ...urlData('key=0123abcd'),
+          0,
+          ...urlData('/ignored'),
+        ]),
       });
       decodeAnnounceReply((await c.request(p, svc.udpPort))!, 4);
     } finally {
@@ -293,7 +299,7 @@ test('connection ids expire (udp.connections.expiry of 0.3 s) without touching t
     assert.deepEqual(decodeError(stale!), { txid: 3, message: 'bad connection id' });
     const scrape = await c.request(scrapePacket(id, 4, [hash20('exp')]), svc.udpPort);
     assert.deepEqual(decodeError(scrape!), { txid: 4, message: 'bad connection id' });
-    assert.equal(dumpStore(svc.store), before);
+    assert.deepEqual(dumpStore(svc.store), before);
     const again = await c.connect(svc.udpPort);
     const r = await c.request(
       announcePacket({ connId: again, infoHash: hash20('exp'), port: 2 }),

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatAddress, parseAddress, V4, V6 } from '../../app/protocol/address.ts';
-import { prng } from '../swarm/conformance.ts';
+import { prng } from '../helpers/prng.ts';
 
 function parse(text: string): { family: number; bytes: number[] } {
   const out = new Uint8Array(16).fill(0xee);
@@ -17,18 +17,28 @@ function v6(...words: number[]): number[] {
   return words.flatMap((w) => [w >> 8, w & 0xff]);
 }
 
+/** One test per text: it parses to `family` and exactly these bytes. */
+function parsesTo(family: number, cases: [string, number[]][], title = (text: string) => text): void {
+  for (const [text, bytes] of cases)
+    test(title(text), () => assert.deepEqual(parse(text), { family, bytes }));
+}
+
+/** One test per text: it is refused (family 0). */
+function refused(texts: string[]): void {
+  for (const text of texts) {
+    test(`malformed: ${JSON.stringify(text)}`, () => assert.equal(parseAddress(text, new Uint8Array(16)), 0));
+  }
+}
+
 describe('parseAddress: IPv4', () => {
-  const good: [string, number[]][] = [
+  parsesTo(V4, [
     ['1.2.3.4', [1, 2, 3, 4]],
     ['0.0.0.0', [0, 0, 0, 0]],
     ['255.255.255.255', [255, 255, 255, 255]],
     ['127.0.0.1', [127, 0, 0, 1]],
     ['10.0.100.9', [10, 0, 100, 9]],
-  ];
-  for (const [text, bytes] of good) {
-    test(text, () => assert.deepEqual(parse(text), { family: V4, bytes }));
-  }
-  const bad = [
+  ]);
+  refused([
     '',
     '1.2.3',
     '1.2.3.4.5',
@@ -47,14 +57,11 @@ describe('parseAddress: IPv4', () => {
     '1.2.3.4/8',
     '0x1.2.3.4',
     '1.2.3.4%eth0',
-  ];
-  for (const text of bad) {
-    test(`malformed: ${JSON.stringify(text)}`, () => assert.equal(parseAddress(text, new Uint8Array(16)), 0));
-  }
+  ]);
 });
 
 describe('parseAddress: IPv6', () => {
-  const good: [string, number[]][] = [
+  parsesTo(V6, [
     ['::', v6(0, 0, 0, 0, 0, 0, 0, 0)],
     ['::1', v6(0, 0, 0, 0, 0, 0, 0, 1)],
     ['1::', v6(1, 0, 0, 0, 0, 0, 0, 0)],
@@ -73,10 +80,7 @@ describe('parseAddress: IPv6', () => {
     ['64:ff9b::192.0.2.33', v6(0x64, 0xff9b, 0, 0, 0, 0, 0xc000, 0x221)],
     ['1:2:3:4:5:6:1.2.3.4', v6(1, 2, 3, 4, 5, 6, 0x102, 0x304)],
     ['::ffff:0:1.2.3.4', v6(0, 0, 0, 0, 0xffff, 0, 0x102, 0x304)],
-  ];
-  for (const [text, bytes] of good) {
-    test(text, () => assert.deepEqual(parse(text), { family: V6, bytes }));
-  }
+  ]);
 
   const mapped: [string, number[]][] = [
     ['::ffff:1.2.3.4', [1, 2, 3, 4]],
@@ -85,12 +89,9 @@ describe('parseAddress: IPv6', () => {
     ['0:0:0:0:0:ffff:a00:1', [10, 0, 0, 1]],
     ['::ffff:255.255.255.255', [255, 255, 255, 255]],
   ];
-  for (const [text, bytes] of mapped) {
-    test(`IPv4-mapped ${text} is unmapped to IPv4`, () =>
-      assert.deepEqual(parse(text), { family: V4, bytes }));
-  }
+  parsesTo(V4, mapped, (text) => `IPv4-mapped ${text} is unmapped to IPv4`);
 
-  const bad = [
+  refused([
     ':',
     ':::',
     '1:::2',
@@ -120,10 +121,7 @@ describe('parseAddress: IPv6', () => {
     '1:2:3:4:5:6:7:8%',
     '::-1',
     '::+1',
-  ];
-  for (const text of bad) {
-    test(`malformed: ${JSON.stringify(text)}`, () => assert.equal(parseAddress(text, new Uint8Array(16)), 0));
-  }
+  ]);
 });
 
 describe('formatAddress', () => {
