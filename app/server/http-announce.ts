@@ -2,7 +2,6 @@
 
 import type { FastifyInstance } from 'fastify';
 import { AnnounceEncoder } from '../protocol/announce-response.ts';
-import { encodeFailure } from '../protocol/bencode.ts';
 import { parseUint, type QueryReader } from '../protocol/query.ts';
 import type { Failure } from '../tracker/failures.ts';
 import {
@@ -20,15 +19,8 @@ import {
 } from '../tracker/request.ts';
 import { BOTH_FAMILIES, type Tracker } from '../tracker/tracker.ts';
 import type { ClientAddress } from './client-address.ts';
-import { bencodedReply } from './http-reply.ts';
-import {
-  ACTION_ANNOUNCE,
-  PROTO_HTTP,
-  RESULT_CLIENT_ERROR,
-  RESULT_OK,
-  RESULT_SERVER_ERROR,
-  type RequestObserver,
-} from './observer.ts';
+import { trackerRoute } from './tracker-route.ts';
+import { ACTION_ANNOUNCE, type RequestObserver } from './observer.ts';
 
 export interface HttpTrackerDeps {
   tracker: Tracker;
@@ -77,39 +69,18 @@ export function registerAnnounce(app: FastifyInstance, deps: HttpTrackerDeps): v
   const res = new AnnounceResult();
   const encoder = new AnnounceEncoder(deps.numwantLimit);
 
-  // No HEAD twin: a HEAD must not store a peer.
-  app.get('/announce', { exposeHeadRoute: false }, (request, reply) => {
-    const start = performance.now();
-    let body: Buffer;
-    let result: 0 | 1 | 2 = RESULT_OK;
-    try {
-      const failure = parse(request.url, request.raw.socket, request.headers['x-forwarded-for']);
-      if (failure) {
-        body = encodeFailure(failure.reason, failure.never);
-        result = RESULT_CLIENT_ERROR;
-      } else {
-        const i = q.indexOf('compact');
-        const compact = i < 0 || q.str(i) !== '0';
-        const j = q.indexOf('no_peer_id');
-        const noPeerId = j >= 0 && q.str(j) === '1';
-        encoder.begin(compact, noPeerId);
-        const fail = tracker.announce(req, res, BOTH_FAMILIES, encoder);
-        if (fail) {
-          body = encodeFailure(fail.reason, fail.never);
-          result = RESULT_CLIENT_ERROR;
-        } else {
-          body = encoder.finish(res, req.addr, req.family === 4 ? 4 : 16);
-          observer.announce(req.event);
-        }
-      }
-    } catch (err) {
-      request.log.error({ err }, 'announce failed');
-      body = encodeFailure('internal error');
-      result = RESULT_SERVER_ERROR;
-    }
-    observer.request(PROTO_HTTP, ACTION_ANNOUNCE, result, start);
-    observer.bytes(PROTO_HTTP, request.url.length, body.length);
-    return bencodedReply(reply, body);
+  trackerRoute(app, '/announce', ACTION_ANNOUNCE, observer, (request) => {
+    const failure = parse(request.url, request.raw.socket, request.headers['x-forwarded-for']);
+    if (failure) return failure;
+    const i = q.indexOf('compact');
+    const compact = i < 0 || q.str(i) !== '0';
+    const j = q.indexOf('no_peer_id');
+    const noPeerId = j >= 0 && q.str(j) === '1';
+    encoder.begin(compact, noPeerId);
+    const fail = tracker.announce(req, res, BOTH_FAMILIES, encoder);
+    if (fail) return fail;
+    observer.announce(req.event);
+    return encoder.finish(res, req.addr, req.family === 4 ? 4 : 16);
   });
 
   function parse(url: string, socket: object, xff: string | string[] | undefined): Failure | null {

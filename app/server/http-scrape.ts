@@ -3,19 +3,11 @@
 
 import type { FastifyInstance } from 'fastify';
 import { ScrapeEncoder } from '../protocol/announce-response.ts';
-import { encodeFailure } from '../protocol/bencode.ts';
 import type { SwarmCounts } from '../swarm/store.ts';
 import { FAIL_INFO_HASH, FAIL_NO_HASHES, FAIL_TOO_MANY_HASHES, type Failure } from '../tracker/failures.ts';
 import { type HttpTrackerDeps, rawQuery } from './http-announce.ts';
-import { bencodedReply } from './http-reply.ts';
-import {
-  ACTION_SCRAPE,
-  LIMIT_SCRAPE_HASHES,
-  PROTO_HTTP,
-  RESULT_CLIENT_ERROR,
-  RESULT_OK,
-  RESULT_SERVER_ERROR,
-} from './observer.ts';
+import { trackerRoute } from './tracker-route.ts';
+import { ACTION_SCRAPE, LIMIT_SCRAPE_HASHES } from './observer.ts';
 
 export function registerScrape(app: FastifyInstance, deps: HttpTrackerDeps): void {
   const { tracker, query: q, observer, maxScrapeHashes } = deps;
@@ -47,24 +39,5 @@ export function registerScrape(app: FastifyInstance, deps: HttpTrackerDeps): voi
     return encoder.finish();
   }
 
-  app.get('/scrape', { exposeHeadRoute: false }, (request, reply) => {
-    const start = performance.now();
-    let body: Buffer;
-    let result: 0 | 1 | 2 = RESULT_OK;
-    try {
-      const out = scrape(request.url);
-      if (Buffer.isBuffer(out)) body = out;
-      else {
-        body = encodeFailure(out.reason, out.never);
-        result = RESULT_CLIENT_ERROR;
-      }
-    } catch (err) {
-      request.log.error({ err }, 'scrape failed');
-      body = encodeFailure('internal error');
-      result = RESULT_SERVER_ERROR;
-    }
-    observer.request(PROTO_HTTP, ACTION_SCRAPE, result, start);
-    observer.bytes(PROTO_HTTP, request.url.length, body.length);
-    return bencodedReply(reply, body);
-  });
+  trackerRoute(app, '/scrape', ACTION_SCRAPE, observer, (request) => scrape(request.url));
 }
