@@ -13,9 +13,11 @@ import {
   ensureBuilt,
   freePort,
   ROOT,
+  start,
   startTrakx,
   tempHome,
   trakxEnv,
+  waitFor,
   waitForHeartbeat,
 } from '../helpers/process.ts';
 
@@ -85,3 +87,26 @@ for (const entry of ENTRIES) {
     });
   });
 }
+
+// `npm start` puts npm and a shell between the operator and the tracker: SIGTERM to npm
+// must reach the tracker (the script execs node), not leave it running orphaned.
+test('npm start: serves, and SIGTERM to npm stops the tracker itself', async () => {
+  const port = await freePort();
+  const env = trakxEnv(tempHome(), { TRAKX_HTTP_PORT: String(port), TRAKX_UDP_ENABLED: 'false' });
+  const run = start('npm', ['start', '--silent'], { env, cwd: ROOT });
+  try {
+    await waitForHeartbeat(run, port);
+    const res = await get('::1', port, '/heartbeat');
+    assert.equal(res.status, 200);
+    await run.stop(8000);
+    // The port is free again only if the tracker process itself exited.
+    await waitFor('the tracker behind npm start to exit', 8000, () =>
+      get('127.0.0.1', port, '/heartbeat').then(
+        () => false,
+        () => true,
+      ),
+    );
+  } finally {
+    run.kill();
+  }
+});
