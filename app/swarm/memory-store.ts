@@ -65,6 +65,9 @@ export class MemoryStore implements SwarmStore {
   private readonly leechTotals = new Float64Array(2);
   private sweepFamily = 0;
   private sweepSlot = 0;
+  /** Family and slot of the last put: the requester that select() must leave out. */
+  private lastPutFamily = -1;
+  private lastPutSlot = -1;
 
   constructor(private readonly opts: MemoryStoreOptions) {
     // The open-addressing indexes mask with size - 1, so sizes are powers of two.
@@ -125,6 +128,8 @@ export class MemoryStore implements SwarmStore {
     const at = s * 20;
     for (let k = 0; k < 20; k++) ids[at + k] = peerId[idOff + k]!;
     arena.seen[s] = now;
+    this.lastPutFamily = f;
+    this.lastPutSlot = s;
     if ((completed || (wasLeecher && seeder)) && (arena.flags[s]! & COUNTED) === 0) {
       arena.flags[s]! |= COUNTED;
       torrents.downloaded[t]!++;
@@ -163,7 +168,15 @@ export class MemoryStore implements SwarmStore {
     const m = n - start;
     if (m <= 0) return 0;
     const arena = this.arenas[f];
-    const self = selfAddr === null ? -1 : arena.find(t, selfAddr, 0, selfPort);
+    let self = -1;
+    if (selfAddr !== null) {
+      // Usually the requester was put just before: check that slot before hashing.
+      const last = this.lastPutSlot;
+      self =
+        this.lastPutFamily === f && last >= 0 && arena.matches(last, t, selfAddr, 0, selfPort)
+          ? last
+          : arena.find(t, selfAddr, 0, selfPort);
+    }
     const out = f === 0 ? sink.compact4 : sink.compact6;
     if (out !== null) max = Math.min(max, Math.floor((out.end - out.pos) / arena.alen));
     const list = this.pool.data;

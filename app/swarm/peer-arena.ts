@@ -57,25 +57,26 @@ export class PeerArena {
     return hashBytes(a, off, this.ilen, Math.imul(t, 0x9e3779b1) ^ port);
   }
 
+  /** Whether slot s holds (torrent, address, port). */
+  matches(s: number, t: number, a: Uint8Array, off: number, port: number): boolean {
+    if (this.torrent[s] !== t) return false;
+    const ilen = this.ilen;
+    const addr = this.addr;
+    const base = s * this.alen;
+    if (addr[base + ilen] !== port >>> 8 || addr[base + ilen + 1] !== (port & 0xff)) return false;
+    for (let k = 0; k < ilen; k++) if (addr[base + k] !== a[off + k]) return false;
+    return true;
+  }
+
   /** Slot of (torrent, address, port) or -1. `a` holds the address bytes at `off`. */
   find(t: number, a: Uint8Array, off: number, port: number): number {
-    const ilen = this.ilen;
-    const alen = this.alen;
-    const addr = this.addr;
     const index = this.index;
     const table = index.table;
     let i = this.hashOf(t, a, off, port) & index.mask;
     for (;;) {
       const s = table[i]!;
       if (s === EMPTY) return -1;
-      if (this.torrent[s] === t) {
-        const base = s * alen;
-        if (addr[base + ilen] === port >>> 8 && addr[base + ilen + 1] === (port & 0xff)) {
-          let k = 0;
-          while (k < ilen && addr[base + k] === a[off + k]) k++;
-          if (k === ilen) return s;
-        }
-      }
+      if (this.matches(s, t, a, off, port)) return s;
       i = (i + 1) & index.mask;
     }
   }
