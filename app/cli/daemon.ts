@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseFlags, parseSeconds } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { tailLines } from './logs.ts';
+import { NODE_FLAGS } from './node-flags.ts';
 import { looksLikeTrakx, processAlive, readPidFile, removePidFile, writePidFile } from './pidfile.ts';
 import { inspect } from './status.ts';
 
@@ -20,9 +21,13 @@ const DEFAULT_STOP_WAIT = 10;
 /** Heartbeat timeout while starting: loopback answers in well under a millisecond. */
 const PROBE_MS = 300;
 
-/** Flags of the node process that must not be repeated in the child (a debugger port). */
+/**
+ * Node flags for the child: ours (NODE_FLAGS) plus the parent's own, except a debugger
+ * port that must not be repeated.
+ */
 function childExecArgv(): string[] {
-  return process.execArgv.filter((a) => !a.startsWith('--inspect') && !a.startsWith('--debug'));
+  const own = process.execArgv.filter((a) => !a.startsWith('--inspect') && !a.startsWith('--debug'));
+  return [...NODE_FLAGS.filter((f) => !own.some((a) => a.split('=')[0] === f.split('=')[0])), ...own];
 }
 
 export async function start(ctx: CommandContext, waitSeconds: number): Promise<number> {

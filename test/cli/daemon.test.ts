@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { NODE_FLAGS } from '../../app/cli/node-flags.ts';
 import { processAlive } from '../../app/cli/pidfile.ts';
 import { verifySnapshot } from '../../app/persist/reader.ts';
 import { SnapshotSaver } from '../../app/persist/saver.ts';
@@ -60,6 +61,9 @@ test('start spawns the tracker in the background, writes the pid file, and statu
   const pid = pidNow();
   assert.match(r.stdout, new RegExp(`trakx started \\(pid ${pid}\\)`));
   assert.ok(alive(pid));
+  // The background tracker runs with our node flags (app/cli/node-flags.ts).
+  const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  for (const flag of NODE_FLAGS) assert.ok(cmdline.includes(flag), `${flag} in ${cmdline.join(' ')}`);
   const s = await run('status', '--format', 'json');
   assert.equal(s.code, 0);
   assert.deepEqual(JSON.parse(s.stdout), {
