@@ -38,7 +38,7 @@ export class PeerArena {
     this.ilen = ilen;
     this.alen = ilen + 2;
     this.grow(initial);
-    this.index = new IdIndex(initial * 2);
+    this.index = new IdIndex(initial * 1.5);
   }
 
   private grow(cap: number): void {
@@ -72,18 +72,18 @@ export class PeerArena {
   find(t: number, a: Uint8Array, off: number, port: number): number {
     const index = this.index;
     const table = index.table;
-    let i = this.hashOf(t, a, off, port) & index.mask;
+    let i = index.home(this.hashOf(t, a, off, port));
     for (;;) {
       const s = table[i]!;
       if (s === EMPTY) return -1;
       if (this.matches(s, t, a, off, port)) return s;
-      i = (i + 1) & index.mask;
+      i = index.next(i);
     }
   }
 
   /** A new slot holding (torrent, address, port); the caller fills the other fields. */
   insert(t: number, a: Uint8Array, off: number, port: number): number {
-    if ((this.count + 1) * 4 > this.index.size * 3) this.rehash(this.index.size * 2);
+    if (this.index.full(this.count)) this.rehash(this.index.grownSize());
     let s = this.freeHead;
     if (s >= 0) {
       this.freeHead = this.pos[s]!;

@@ -26,7 +26,7 @@ export class TorrentTable {
 
   constructor(initial = 1024) {
     this.grow(initial);
-    this.index = new IdIndex(initial * 2);
+    this.index = new IdIndex(initial * 1.5);
   }
 
   private grow(cap: number): void {
@@ -57,7 +57,7 @@ export class TorrentTable {
     const index = this.index;
     const table = index.table;
     const hash = this.hash;
-    let i = hashBytes(h, off, 20, 0) & index.mask;
+    let i = index.home(hashBytes(h, off, 20, 0));
     for (;;) {
       const t = table[i]!;
       if (t === EMPTY) return -1;
@@ -68,13 +68,13 @@ export class TorrentTable {
         this.last = t;
         return t;
       }
-      i = (i + 1) & index.mask;
+      i = index.next(i);
     }
   }
 
   /** A new torrent with empty lists (list segments are allocated on first peer). */
   insert(h: Uint8Array, off: number): number {
-    if ((this.size + 1) * 4 > this.index.size * 3) this.rehash(this.index.size * 2);
+    if (this.index.full(this.size)) this.rehash(this.index.grownSize());
     let t = this.freeHead;
     if (t >= 0) {
       this.freeHead = this.listOff[t * 2]!;
