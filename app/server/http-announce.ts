@@ -1,6 +1,7 @@
 // GET /announce: raw query → AnnounceRequest → Tracker → bencoded reply (text/plain).
 
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { AnnounceEncoder } from '../protocol/announce-response.ts';
 import { parseUint, type QueryReader } from '../protocol/query.ts';
 import type { Failure } from '../tracker/failures.ts';
@@ -19,10 +20,11 @@ import {
 } from '../tracker/request.ts';
 import { BOTH_FAMILIES, type Tracker } from '../tracker/tracker.ts';
 import type { ClientAddress } from './client-address.ts';
-import { trackerRoute } from './tracker-route.ts';
 import { ACTION_ANNOUNCE, type RequestObserver } from './observer.ts';
+import { trackerRoute } from './tracker-route.ts';
 
 export interface HttpTrackerDeps {
+  logger: Logger;
   tracker: Tracker;
   query: QueryReader;
   clients: ClientAddress;
@@ -69,7 +71,7 @@ export function registerAnnounce(app: FastifyInstance, deps: HttpTrackerDeps): v
   const res = new AnnounceResult();
   const encoder = new AnnounceEncoder(deps.numwantLimit);
 
-  trackerRoute(app, '/announce', ACTION_ANNOUNCE, observer, (request) => {
+  trackerRoute(app, '/announce', ACTION_ANNOUNCE, observer, deps.logger, (request) => {
     const failure = parse(request.url, request.raw.socket, request.headers['x-forwarded-for']);
     if (failure) return failure;
     const i = q.indexOf('compact');

@@ -6,8 +6,8 @@ import { ScrapeEncoder } from '../protocol/announce-response.ts';
 import type { SwarmCounts } from '../swarm/store.ts';
 import { FAIL_INFO_HASH, FAIL_NO_HASHES, FAIL_TOO_MANY_HASHES, type Failure } from '../tracker/failures.ts';
 import { type HttpTrackerDeps, rawQuery } from './http-announce.ts';
-import { trackerRoute } from './tracker-route.ts';
 import { ACTION_SCRAPE, LIMIT_SCRAPE_HASHES } from './observer.ts';
+import { trackerRoute } from './tracker-route.ts';
 
 export function registerScrape(app: FastifyInstance, deps: HttpTrackerDeps): void {
   const { tracker, query: q, observer, maxScrapeHashes } = deps;
@@ -39,5 +39,5 @@ export function registerScrape(app: FastifyInstance, deps: HttpTrackerDeps): voi
     return encoder.finish();
   }
 
-  trackerRoute(app, '/scrape', ACTION_SCRAPE, observer, (request) => scrape(request.url));
+  trackerRoute(app, '/scrape', ACTION_SCRAPE, observer, deps.logger, (request) => scrape(request.url));
 }

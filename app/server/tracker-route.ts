@@ -4,6 +4,7 @@
 // reason` only from a 200). No HEAD twin: a HEAD must not store a peer.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { encodeFailure } from '../protocol/bencode.ts';
 import type { Failure } from '../tracker/failures.ts';
 import {
@@ -23,6 +24,7 @@ export function trackerRoute(
   path: string,
   action: Action,
   observer: RequestObserver,
+  logger: Logger,
   handle: (request: FastifyRequest) => Buffer | Failure,
 ): void {
   app.get(path, { exposeHeadRoute: false }, (request, reply) => {
@@ -37,7 +39,7 @@ export function trackerRoute(
         result = RESULT_CLIENT_ERROR;
       }
     } catch (err) {
-      request.log.error({ err }, `${path} failed`);
+      logger.error({ err }, `${path} failed`);
       body = INTERNAL_ERROR;
       result = RESULT_SERVER_ERROR;
     }
