@@ -4,13 +4,13 @@
 // (backward-shift: no tombstones, probe chains stay short), grows and rebuilds.
 //
 // Any size works: a hash picks its home bucket by its high bits scaled to the size
-// (h · size / 2^32), so the table grows by 1.5x at 80 % load instead of doubling at
+// (h · size / 2^32), so the table grows by 1.5x at 85 % load instead of doubling at
 // 75 %: ~6 bytes per entry on average instead of ~8, which at 1M peers is 2 MiB.
 
 import { i32 } from './big-array.ts';
 
 export const EMPTY = -1;
-const MAX_LOAD = 0.8;
+const MAX_LOAD = 0.85;
 const GROWTH = 1.5;
 
 export class IdIndex {

@@ -65,14 +65,14 @@ export class ListPool {
   }
 
   /**
-   * Copy the live segments, in list order, into a new array with 25 % headroom and
+   * Copy the live segments, in list order, into a new array with 10 % headroom and
    * rewrite their offsets. List i (torrent i >> 1, family i & 1) has a segment when its
    * torrent is live and `offs[i] >= 0`; `cls[i]` is its class.
    */
   compact(offs: Int32Array, cls: Uint8Array, live: Uint8Array, lists: number, extra: number): void {
     let used = 0;
     for (let i = 0; i < lists; i++) if (live[i >> 1] && offs[i]! >= 0) used += SIZES[cls[i]!]!;
-    const next = i32(Math.max(1024, Math.ceil((used + extra) * 1.25)));
+    const next = i32(Math.max(1024, Math.ceil((used + extra) * 1.1)));
     let top = 0;
     for (let i = 0; i < lists; i++) {
       const off = offs[i]!;
