@@ -17,10 +17,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from '../persist/files.ts';
 import { decodeHeader, HEADER_SIZE, SnapshotError, type SnapshotHeader } from '../persist/format.ts';
 import { verifySnapshot } from '../persist/reader.ts';
+import { processAlive } from '../process-alive.ts';
 import { parseFlags, parseSeconds, UsageError } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { start, stop } from './daemon.ts';
-import { processAlive, runningPid } from './pidfile.ts';
+import { runningPid } from './pidfile.ts';
 
 function describe(h: SnapshotHeader): string {
   return `${h.torrents} torrents, ${h.peers4 + h.peers6} peers (saved ${new Date(h.created).toISOString()})`;

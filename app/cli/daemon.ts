@@ -9,11 +9,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processAlive } from '../process-alive.ts';
 import { parseFlags, parseSeconds } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { tailLines } from './logs.ts';
 import { NODE_FLAGS } from './node-flags.ts';
-import { looksLikeTrakx, processAlive, readPidFile, removePidFile, writePidFile } from './pidfile.ts';
+import { looksLikeTrakx, readPidFile, removePidFile, writePidFile } from './pidfile.ts';
 import { inspect } from './status.ts';
 
 const DEFAULT_START_WAIT = 15;

@@ -6,6 +6,7 @@
 
 import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { processAlive } from '../process-alive.ts';
 
 export type PidFileState =
   | { kind: 'missing' }
@@ -40,24 +41,6 @@ export function removePidFile(path: string): void {
   } catch {
     // Already gone.
   }
-}
-
-/** The process exists (EPERM: it exists but belongs to someone else) and is not a zombie. */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // Field 3, after the parenthesised command name (which may itself hold spaces).
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    if (state === 'Z' || state === 'X') return false;
-  } catch {
-    // No /proc (macOS, BSD): kill(pid, 0) is all there is.
-  }
-  return true;
 }
 
 /** Whether the process looks like a trakx tracker (`run`/`execute` on its command line). */

@@ -3,10 +3,11 @@
 // listener answers its heartbeat.
 
 import type { Config } from '../config/types.ts';
+import { processAlive } from '../process-alive.ts';
 import { parseFlags, UsageError } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { type Check, httpHeartbeat, udpHeartbeat } from './health.ts';
-import { looksLikeTrakx, processAlive, readPidFile } from './pidfile.ts';
+import { looksLikeTrakx, readPidFile } from './pidfile.ts';
 
 export interface StatusReport {
   running: boolean;

@@ -6,6 +6,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { processAlive } from '../process-alive.ts';
 
 export function tempPathFor(path: string, pid = process.pid): string {
   return `${path}.tmp-${pid}`;
@@ -75,15 +76,6 @@ export function moveAside(path: string, now = Date.now()): string {
   return target;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Remove `<path>.tmp-<pid>` files left by processes that died mid-save. */
 export function removeStaleTemps(path: string): string[] {
   const dir = dirname(path);
@@ -99,7 +91,7 @@ export function removeStaleTemps(path: string): string[] {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(name.slice(prefix.length));
     if (!Number.isInteger(pid) || pid <= 0) continue;
-    if (pid !== process.pid && alive(pid)) continue;
+    if (pid !== process.pid && processAlive(pid)) continue;
     unlinkQuiet(join(dir, name));
     removed.push(join(dir, name));
   }

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../app/cli/main.ts';
-import { processAlive } from '../../app/cli/pidfile.ts';
+import { processAlive } from '../../app/process-alive.ts';
 import { freePort, tempHome, trakx } from '../helpers/process.ts';
 import { trackerEnv } from '../helpers/tracker-process.ts';
 
