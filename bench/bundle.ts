@@ -1,5 +1,5 @@
 // Bundles the bench's child processes (load generator, reference servers) into plain
-// ESM JavaScript under bench/out/build, so each runs on bare `node` like dist/trakx.js —
+// ESM JavaScript under node_modules/.cache, so each runs on bare `node` like dist/trakx.js —
 // no TypeScript loader inside a measured process. npm packages stay external and
 // resolve from the repository's node_modules.
 

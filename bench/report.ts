@@ -107,13 +107,63 @@ export function ratio(sc: ScenarioOutcome, subject: TargetId, reference: TargetI
   return a !== undefined && b !== undefined && b !== 0 ? a / b : Number.NaN;
 }
 
+/**
+ * Who limited each saturated measurement. A target whose own CPU was (nearly) all used
+ * was limited by its own cost: the generator outran it. A target with CPU to spare while
+ * the generator's was used up was limited by the generator; for those, "announces per
+ * tracker CPU-second" and the fixed-rate CPU figures (which do not depend on the
+ * generator) are the ones to compare.
+ */
+function generatorCheck(sc: ScenarioOutcome): string {
+  const measured = sc.targets.filter(
+    (t) => !t.skipped && t.summary.announce_rps && t.summary.tracker_cpu_pct,
+  );
+  if (measured.length > 0) {
+    const self: string[] = [];
+    const both: string[] = [];
+    const generator: string[] = [];
+    const other: string[] = [];
+    for (const t of measured) {
+      const own = t.summary.tracker_cpu_pct!.median;
+      const gen = t.summary.generator_cpu_pct?.median ?? 0;
+      const what = `${t.label} (${fmt('pct', own)} vs ${fmt('pct', gen)})`;
+      if (own >= 90 && gen >= 90) both.push(what);
+      else if (own >= 90) self.push(what);
+      else if (gen >= 90) generator.push(what);
+      else other.push(what);
+    }
+    const parts = [
+      'Generator check (tracker CPU vs generator CPU at full load):',
+      self.length ? `limited by their own cost — the generator outran them: ${self.join(', ')}.` : '',
+      both.length ? `Both at their limit: ${both.join(', ')}.` : '',
+      generator.length
+        ? `Limited by the generator (a Node process too, it needs about as much CPU per request as these): ` +
+          `${generator.join(', ')}; for them compare "announces per tracker CPU-second" and the fixed-rate CPU columns.`
+        : '',
+      other.length ? `Neither saturated (other load on the machine): ${other.join(', ')}.` : '',
+    ];
+    return parts.filter(Boolean).join(' ');
+  }
+  const bareHttp = sc.targets.find((t) => t.id === 'bare-http' && !t.skipped)?.summary;
+  if (bareHttp?.keepalive_rps) {
+    return (
+      `Generator check: against bare node:http the HTTP load reached ${fmt('rps', bareHttp.keepalive_rps.median)} ` +
+      `announces/s with keep-alive and ${fmt('rps', bareHttp.close_rps?.median ?? Number.NaN)} with ` +
+      '`Connection: close`; the "CPU / 1k" columns are the tracker\'s own cost and do not depend on the load tool.'
+    );
+  }
+  return '';
+}
+
 export function markdown(r: Report): string {
   const lines: string[] = [];
   lines.push('# trakx benchmark results', '');
   lines.push(
     `Produced by \`npm run bench${r.mode === 'quick' ? ' -- --quick' : ''}\` on ${r.started.slice(0, 10)} ` +
-      `in ${Math.round(r.seconds / 60)} min ${Math.round(r.seconds % 60)} s (${r.mode} mode). ` +
-      'Each cell is the median of the runs with min–max in small print; every run used a fresh tracker process.',
+      `in ${Math.floor(r.seconds / 60)} min ${Math.floor(r.seconds % 60)} s (${r.mode} mode). ` +
+      'Each cell is the median of the runs with min–max in small print; every run used a fresh tracker process. ' +
+      'Ratio tables divide trakx by each reference: above 1 is better for rates, below 1 is better for costs ' +
+      '(CPU, bytes, latency). ⚠ marks a target whose replies or runs had problems (listed under its table).',
     '',
   );
   lines.push('| Machine | |', '| --- | --- |');
@@ -159,6 +209,8 @@ export function markdown(r: Report): string {
       }
       lines.push('');
     }
+    const headroom = generatorCheck(sc);
+    if (headroom) lines.push(headroom, '');
     const notes = sc.targets.flatMap((t) => [
       ...(t.skipped ? [`${t.label}: skipped — ${t.skipped}`] : []),
       ...t.problems.map((p) => `${t.label}: ${p}`),

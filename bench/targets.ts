@@ -4,10 +4,11 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
+import { NODE_FLAGS } from '../app/cli/node-flags.ts';
 import type { Child } from './bundle.ts';
 import { infohashHexLines, makeInfohashes, type PoolSpec } from './pool.ts';
 import { rssKiB } from './proc.ts';
@@ -87,6 +88,8 @@ export async function startTarget(t: TargetEnv, id: TargetId, opts: StartOptions
   let child: ChildProcess;
   let udpPort = 0;
   let httpPort = 0;
+  /** Per-run directories (trakx's HOME, opentracker's chroot), removed after the run. */
+  let dir = '';
   switch (id) {
     case 'bare-dgram':
     case 'bare-http':
@@ -103,17 +106,22 @@ export async function startTarget(t: TargetEnv, id: TargetId, opts: StartOptions
       const port = await freePort();
       udpPort = port;
       httpPort = port;
-      const home = mkdtempSync(join(t.workDir, `${id}-`));
+      dir = mkdtempSync(join(t.workDir, `${id}-`));
       const script = join(t.repo, id === 'trakx' ? 'dist/trakx.js' : 'dist-fast/trakx.js');
-      child = launch(t, [process.execPath, script, 'run'], {
+      // Launched as every trakx launcher does (npx, npm start, trakx start, Docker).
+      child = launch(t, [process.execPath, ...NODE_FLAGS, script, 'run'], {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: home,
+        HOME: dir,
         TRAKX_HTTP_PORT: String(port),
         TRAKX_UDP_PORT: String(port),
         TRAKX_HTTP_IP: '127.0.0.1',
         TRAKX_UDP_IP: '127.0.0.1',
         TRAKX_DB_BACKUP_INTERVAL: '0',
         TRAKX_LOGLEVEL: 'warn',
+        // Every simulated peer comes from 127.0.0.1: per-address limits stay off, as they are
+        // by default, whatever the defaults become.
+        TRAKX_LIMITS_PEERSPERIP: '0',
+        TRAKX_LIMITS_ANNOUNCERATE: '0',
         ...opts.env,
       });
       break;
@@ -125,7 +133,7 @@ export async function startTarget(t: TargetEnv, id: TargetId, opts: StartOptions
       httpPort = port;
       // Debian's opentracker is whitelist-only and chroots to -d as root, then drops to
       // nobody: the whitelist lives inside that world-readable directory.
-      const dir = mkdtempSync(join(t.workDir, 'opentracker-'));
+      dir = mkdtempSync(join(t.workDir, 'opentracker-'));
       chmodSync(dir, 0o755);
       writeFileSync(
         join(dir, 'whitelist.txt'),
@@ -158,7 +166,8 @@ export async function startTarget(t: TargetEnv, id: TargetId, opts: StartOptions
     if (info.http) await waitHttp(child, httpPort);
     if (id === 'opentracker') await waitWhitelisted(child, udpPort, opts.pool);
   } catch (err) {
-    child.kill('SIGKILL');
+    await stopChild(child);
+    if (dir) rmSync(dir, { recursive: true, force: true });
     throw err;
   }
   await sleep(opts.settleMs);
@@ -168,7 +177,10 @@ export async function startTarget(t: TargetEnv, id: TargetId, opts: StartOptions
     udpPort,
     httpPort,
     baseRssKiB: rssKiB(pid),
-    stop: () => stopChild(child),
+    async stop() {
+      await stopChild(child);
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 

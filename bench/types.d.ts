@@ -27,7 +27,6 @@ declare module 'autocannon' {
     url: string;
     connections: number;
     duration: number;
-    reconnectRate?: number;
     headers?: Record<string, string>;
     requests?: { method: string; setupRequest: (req: Record<string, unknown>) => Record<string, unknown> }[];
   }

@@ -364,6 +364,8 @@ class Generator {
     }
     const action = msg.readUInt32BE(0);
     const m = this.measuring;
+    // Only well-formed answers to what was asked count as replies (and for latency).
+    let good = false;
     if (action === ACTION_ERROR) {
       if (m) this.r.errors++;
       if (this.r.firstError === '') this.r.firstError = msg.toString('utf8', 8, Math.min(msg.length, 200));
@@ -382,31 +384,37 @@ class Generator {
     } else if (k === K_ANNOUNCE) {
       if (action !== ACTION_ANNOUNCE || !announceReplyOk(msg)) {
         this.r.invalid++;
-      } else if (m) {
-        this.r.announceReplies++;
-        const peers = (msg.length - 20) / 6;
-        if (peers > 0) {
-          this.r.repliesWithPeers++;
-          this.r.peersReturned += peers;
-          // Decode a sample of peer lists in full: every peer must be one we announced.
-          if ((this.samplePeers++ & 63) === 0) this.checkPeers(msg, peers);
+      } else {
+        good = true;
+        if (m) {
+          this.r.announceReplies++;
+          const peers = (msg.length - 20) / 6;
+          if (peers > 0) {
+            this.r.repliesWithPeers++;
+            this.r.peersReturned += peers;
+            // Decode a sample of peer lists in full: every peer must be one we announced.
+            if ((this.samplePeers++ & 63) === 0) this.checkPeers(msg, peers);
+          }
         }
       }
     } else {
       const n = this.slotHashes[slot]!;
       if (action !== ACTION_SCRAPE || !scrapeReplyOk(msg, n)) {
         this.r.invalid++;
-      } else if (k === K_VERIFY) {
-        for (let i = 0; i < n; i++) {
-          const o = 8 + i * 12;
-          this.verifySampled++;
-          if (msg.readUInt32BE(o) + msg.readUInt32BE(o + 8) > 0) this.verifyHeld++;
+      } else {
+        good = true;
+        if (k === K_VERIFY) {
+          for (let i = 0; i < n; i++) {
+            const o = 8 + i * 12;
+            this.verifySampled++;
+            if (msg.readUInt32BE(o) + msg.readUInt32BE(o + 8) > 0) this.verifyHeld++;
+          }
+        } else if (m) {
+          this.r.scrapeReplies++;
         }
-      } else if (m) {
-        this.r.scrapeReplies++;
       }
     }
-    if (m && k !== K_CONNECT) {
+    if (m && good) {
       this.r.replies++;
       if (this.latN < this.lat.length) this.lat[this.latN++] = now - this.sentAt[slot]!;
     }
@@ -660,7 +668,7 @@ class Generator {
     const pid = this.job.trackerPid;
     const sampler = setInterval(() => {
       samples.push({
-        t: Math.round((performance.now() - t0) / 1000),
+        t: Math.round((performance.now() - t0) / 100) / 10,
         rssKiB: pid ? rssKiB(pid) : Number.NaN,
       });
     }, p.sampleSeconds * 1000);
