@@ -3,7 +3,7 @@
 // becomes a ConfigError that names the key, the value and what is allowed.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { BlockList } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import envSchema from 'env-schema';
@@ -255,6 +255,19 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
       'numwant.default',
       `${config.numwant.default} is not allowed; expected at most numwant.limit (${config.numwant.limit})`,
     );
+  }
+  // Listen addresses are IP literals: a host name would only fail later, at bind time.
+  for (const [key, value] of [
+    ['http.ip', config.http.ip],
+    ['udp.ip', config.udp.ip],
+    ['metrics.ip', config.metrics.ip],
+  ] as const) {
+    if (isIP(value) === 0) {
+      throw new ConfigError(
+        key,
+        `${JSON.stringify(value)} is not allowed; expected an IP address such as ::, 0.0.0.0 or 127.0.0.1`,
+      );
+    }
   }
   const proxies = new BlockList();
   for (const entry of config.http.trustProxy) {

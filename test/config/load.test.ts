@@ -405,6 +405,19 @@ describe('errors name the key, the value and what is allowed', () => {
     assert.match(err.message, /TRAKX_HTTP_PORT/);
   });
 
+  test('listen addresses must be IP literals (a host name would fail only at bind time)', () => {
+    for (const [name, key] of [
+      ['TRAKX_HTTP_IP', 'http.ip'],
+      ['TRAKX_UDP_IP', 'udp.ip'],
+      ['TRAKX_METRICS_IP', 'metrics.ip'],
+    ] as const) {
+      const err = configError(() => load({ env: { [name]: 'nonsense' } }));
+      assert.equal(err.key, key);
+      assert.match(err.message, /"nonsense" is not allowed; expected an IP address/);
+    }
+    assert.equal(load({ env: { TRAKX_HTTP_IP: '0.0.0.0', TRAKX_UDP_IP: '::1' } }).udp.ip, '::1');
+  });
+
   test('a bad value in the YAML file', () => {
     const { home, cwd } = dirs();
     writeFileSync(join(cwd, 'trakx.yaml'), 'http:\n  port: lots\n');
