@@ -76,7 +76,7 @@ const NUMWANT = 50;
 
 /**
  * bittorrent-tracker needs 1–1.5 minutes just to take a million peers; one run of it in
- * the two million-peer scenarios keeps a full run near 35 minutes. Its figures there are
+ * the two million-peer scenarios keeps a full run near 32 minutes. Its figures there are
  * several times off trakx's, so a single run does not change any conclusion.
  */
 const SLOW_PRELOAD: Partial<Record<TargetId, number>> = { 'bittorrent-tracker': 1 };
