@@ -159,6 +159,18 @@ function perCpuSecond(r: PhaseResult): number {
  * while the tracker sat idle. Such a run measures the machine's other work, not the
  * target, so the runner repeats it once.
  */
+/**
+ * A run's outcome: its figures, the problems of every phase (peers are expected in
+ * announce replies past the preload when the target keeps state), and a stall if any.
+ */
+function outcome<F>(res: PhaseResult[], figures: F, stateful: boolean) {
+  return {
+    figures,
+    problems: res.flatMap((r) => phaseProblems(r, stateful && r.kind !== 'preload')),
+    stalled: stallOf(res),
+  };
+}
+
 function stallOf(res: PhaseResult[]): string | undefined {
   for (const r of res) {
     if (r.kind === 'saturate' && r.trackerCpuPct < 20 && r.generatorCpuPct < 20) {
@@ -304,8 +316,9 @@ function udp10k(ctx: Ctx): Scenario {
       const s = byName(res, 'scrape-mix');
       const cpu = byName(res, 'cpu');
       const stateful = !target.info.stateless;
-      return {
-        figures: {
+      return outcome(
+        res,
+        {
           announce_rps: a.rate,
           tracker_cpu_pct: a.trackerCpuPct,
           generator_cpu_pct: a.generatorCpuPct,
@@ -315,9 +328,8 @@ function udp10k(ctx: Ctx): Scenario {
           cpu_ms_per_1k: cpu.cpuMsPer1k,
           lost: a.lost + s.lost + cpu.lost,
         },
-        problems: res.flatMap((r) => phaseProblems(r, stateful && r.kind !== 'preload')),
-        stalled: stallOf(res),
-      };
+        stateful,
+      );
     },
   };
 }
@@ -379,7 +391,7 @@ function udp1m(ctx: Ctx): Scenario {
         figures.preload_s = pre.seconds;
         figures.held_pct = v.verify ? (100 * v.verify.held) / Math.max(1, v.verify.sampled) : 0;
       }
-      return { figures, problems: res.flatMap((r) => phaseProblems(r, false)), stalled: stallOf(res) };
+      return outcome(res, figures, false);
     },
   };
 }
@@ -436,11 +448,7 @@ function udpLoaded(ctx: Ctx): Scenario {
         figures.bytes_per_peer = ((pre.rssKiB - target.baseRssKiB) * 1024) / pool.peers;
         figures.held_pct = v.verify ? (100 * v.verify.held) / Math.max(1, v.verify.sampled) : 0;
       }
-      return {
-        figures,
-        problems: res.flatMap((r) => phaseProblems(r, stateful && r.kind !== 'preload')),
-        stalled: stallOf(res),
-      };
+      return outcome(res, figures, stateful);
     },
   };
 }
