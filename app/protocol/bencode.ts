@@ -52,7 +52,7 @@ export class BencodeWriter {
   int(n: number): this {
     this.ensure(24);
     this.buf[this.pos++] = 0x69; // i
-    this.pos += this.buf.write(String(Math.trunc(n)), this.pos, 'latin1');
+    this.decimal(Math.trunc(n));
     this.buf[this.pos++] = 0x65;
     return this;
   }
@@ -60,14 +60,44 @@ export class BencodeWriter {
   /** A byte string header `<len>:`; the caller then writes exactly len bytes. */
   strHeader(len: number): this {
     this.ensure(12 + len);
-    this.pos += this.buf.write(String(len), this.pos, 'latin1');
+    this.decimal(len);
     this.buf[this.pos++] = 0x3a; // :
     return this;
   }
 
+  /**
+   * An integer's decimal digits, written byte by byte: a String() and a native
+   * Buffer.write per number cost more than the rest of a small reply. Beyond the safe
+   * integers (never a count or length) and for NaN it falls back to String()'s text.
+   */
+  private decimal(n: number): void {
+    const buf = this.buf;
+    if (n < 0) {
+      buf[this.pos++] = 0x2d; // -
+      n = -n;
+    }
+    if (!(n <= Number.MAX_SAFE_INTEGER)) {
+      this.pos += buf.write(String(n), this.pos, 'latin1');
+      return;
+    }
+    let len = 1;
+    for (let p = 10; p <= n; p *= 10) len++;
+    let at = this.pos + len;
+    this.pos = at;
+    do {
+      const q = Math.floor(n / 10);
+      buf[--at] = 0x30 + (n - q * 10);
+      n = q;
+    } while (n > 0);
+  }
+
   bytes(bytes: Uint8Array, start = 0, end = bytes.length): this {
     this.strHeader(end - start);
-    this.buf.set(bytes.subarray(start, end), this.pos);
+    const buf = this.buf;
+    const at = this.pos - start;
+    // A byte loop for short strings: subarray() would allocate a view per call.
+    if (end - start <= 64) for (let k = start; k < end; k++) buf[at + k] = bytes[k]!;
+    else buf.set(bytes.subarray(start, end), this.pos);
     this.pos += end - start;
     return this;
   }
@@ -82,7 +112,10 @@ export class BencodeWriter {
 
   /** A copy of what was written (the writer's buffer is reused for the next reply). */
   copy(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.pos));
+    // allocUnsafe takes small replies from Node's shared pool; no subarray view needed.
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    return out;
   }
 }
 

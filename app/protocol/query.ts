@@ -11,6 +11,38 @@ for (let i = 0; i < 6; i++) {
 
 export type QueryError = 'malformed escape' | 'invalid character' | 'too many parameters' | 'too long';
 
+/**
+ * Keys every announce and scrape carries, kept as constant strings: reading them from
+ * the decoded bytes takes a byte compare instead of a new string per parameter.
+ */
+const KNOWN_KEYS = [
+  'info_hash',
+  'peer_id',
+  'port',
+  'uploaded',
+  'downloaded',
+  'left',
+  'event',
+  'numwant',
+  'compact',
+  'no_peer_id',
+  'key',
+  'ip',
+  'ipv4',
+  'ipv6',
+  'corrupt',
+  'redundant',
+  'supportcrypto',
+  'requirecrypto',
+  'trackerid',
+];
+/** Known keys by length, as [bytes, string] pairs. */
+const KEYS_BY_LENGTH: [Uint8Array, string][][] = [];
+for (const k of KNOWN_KEYS) {
+  if (KEYS_BY_LENGTH[k.length] === undefined) KEYS_BY_LENGTH[k.length] = [];
+  KEYS_BY_LENGTH[k.length]!.push([Buffer.from(k, 'latin1'), k]);
+}
+
 export class QueryReader {
   /** Decoded keys (latin1: keys are ASCII in every client). */
   readonly keys: string[] = [];
@@ -27,17 +59,22 @@ export class QueryReader {
     this.scratch = Buffer.allocUnsafe(maxLength);
   }
 
+  /** The decoded bytes: parameter i's value is buf[offset(i), offset(i) + length(i)). */
+  get buf(): Buffer {
+    return this.scratch;
+  }
+
   /**
-   * Parse `raw` (the part after `?`). Returns false and sets `error` when malformed.
-   * `+` decodes to a space, as in application/x-www-form-urlencoded.
+   * Parse raw[from…] (the part after `?`). Returns false and sets `error` when
+   * malformed. `+` decodes to a space, as in application/x-www-form-urlencoded.
    */
-  parse(raw: string): boolean {
+  parse(raw: string, from = 0): boolean {
     this.count = 0;
     this.error = undefined;
     const n = raw.length;
-    if (n > this.maxLength) return this.fail('too long');
+    if (n - from > this.maxLength) return this.fail('too long');
     let out = 0;
-    let i = 0;
+    let i = from;
     while (i < n) {
       // One parameter: key up to '=' or '&', then value up to '&'.
       const keyStart = out;
@@ -48,7 +85,7 @@ export class QueryReader {
         if (c === 0x3d && !hasValue) {
           hasValue = true;
           i++;
-          this.keys[this.count] = this.scratch.toString('latin1', keyStart, out);
+          this.keys[this.count] = this.key(keyStart, out);
           this.starts[this.count] = out;
           continue;
         }
@@ -74,7 +111,7 @@ export class QueryReader {
         if (this.count >= this.maxParams) return this.fail('too many parameters');
         if (!hasValue) {
           // A bare key (`&compact&`) is a flag: it reads as the value "1".
-          this.keys[this.count] = this.scratch.toString('latin1', keyStart, out);
+          this.keys[this.count] = this.key(keyStart, out);
           this.starts[this.count] = -1;
           this.ends[this.count] = -1;
         } else {
@@ -85,6 +122,21 @@ export class QueryReader {
       i++; // skip '&'
     }
     return true;
+  }
+
+  /** The key in scratch[start, end): a constant string when it is a known one. */
+  private key(start: number, end: number): string {
+    const candidates = KEYS_BY_LENGTH[end - start];
+    if (candidates !== undefined) {
+      const b = this.scratch;
+      for (let c = 0; c < candidates.length; c++) {
+        const bytes = candidates[c]![0];
+        let k = 0;
+        while (k < bytes.length && b[start + k] === bytes[k]) k++;
+        if (k === bytes.length) return candidates[c]![1];
+      }
+    }
+    return this.scratch.toString('latin1', start, end);
   }
 
   private fail(error: QueryError): false {
@@ -108,21 +160,46 @@ export class QueryReader {
     return this.starts[i]! < 0 ? 1 : this.ends[i]! - this.starts[i]!;
   }
 
+  /** Where parameter i's value starts in `source(i)`. */
+  offset(i: number): number {
+    return this.starts[i]! < 0 ? 0 : this.starts[i]!;
+  }
+
+  /** The buffer holding parameter i's value: `buf`, or a constant "1" for a bare key. */
+  source(i: number): Buffer {
+    return this.starts[i]! < 0 ? ONE : this.scratch;
+  }
+
   /** Value of parameter i as a latin1 string (for numbers and keywords). */
   str(i: number): string {
     return this.starts[i]! < 0 ? '1' : this.scratch.toString('latin1', this.starts[i], this.ends[i]);
+  }
+
+  /** Whether parameter i's value is exactly `text` (ASCII), compared without a string. */
+  is(i: number, text: string): boolean {
+    const b = this.source(i);
+    const at = this.offset(i);
+    if (this.length(i) !== text.length) return false;
+    for (let k = 0; k < text.length; k++) if (b[at + k] !== text.charCodeAt(k)) return false;
+    return true;
+  }
+
+  /** Parameter i's value as a decimal number (parseUint), read straight from the bytes. */
+  uint(i: number): number {
+    const at = this.offset(i);
+    return parseUint(this.source(i), at, at + this.length(i));
   }
 }
 
 const ONE = Buffer.from('1');
 
-/** A strictly decimal non-negative integer (no sign, no exponent, no spaces), or -1. */
-export function parseUint(text: string): number {
-  const n = text.length;
-  if (n === 0 || n > 20) return -1;
+/** bytes[start, end) as a strictly decimal non-negative integer (no sign, exponent or spaces), or -1. */
+export function parseUint(bytes: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  if (n <= 0 || n > 20) return -1;
   let v = 0;
-  for (let i = 0; i < n; i++) {
-    const d = text.charCodeAt(i) - 0x30;
+  for (let i = start; i < end; i++) {
+    const d = bytes[i]! - 0x30;
     if (d < 0 || d > 9) return -1;
     v = v * 10 + d;
   }

@@ -1,22 +1,21 @@
 // GET /scrape (BEP 48): one or more info_hash parameters → `files` dict with
 // complete / downloaded / incomplete per hash (zeros for unknown hashes).
 
-import type { FastifyInstance } from 'fastify';
 import { ScrapeEncoder } from '../protocol/announce-response.ts';
 import type { SwarmCounts } from '../swarm/store.ts';
 import { FAIL_INFO_HASH, FAIL_NO_HASHES, FAIL_TOO_MANY_HASHES, type Failure } from '../tracker/failures.ts';
-import { type HttpTrackerDeps, rawQuery } from './http-announce.ts';
+import { type HttpTrackerDeps, queryStart } from './http-announce.ts';
 import { ACTION_SCRAPE, LIMIT_SCRAPE_HASHES } from './observer.ts';
-import { trackerRoute } from './tracker-route.ts';
+import type { TrackerRoutes } from './tracker-route.ts';
 
-export function registerScrape(app: FastifyInstance, deps: HttpTrackerDeps): void {
+export function registerScrape(routes: TrackerRoutes, deps: HttpTrackerDeps): void {
   const { tracker, query: q, observer, maxScrapeHashes } = deps;
   const encoder = new ScrapeEncoder();
   const counts: SwarmCounts = { seeders: 0, leechers: 0, downloaded: 0 };
   const tooMany = FAIL_TOO_MANY_HASHES(maxScrapeHashes);
 
   function scrape(url: string): Buffer | Failure {
-    if (!q.parse(rawQuery(url))) return { reason: `malformed query: ${q.error}`, never: true };
+    if (!q.parse(url, queryStart(url))) return { reason: `malformed query: ${q.error}`, never: true };
     const hashes: Buffer[] = [];
     for (let i = 0; i < q.count; i++) {
       if (q.keys[i] !== 'info_hash') continue;
@@ -39,5 +38,5 @@ export function registerScrape(app: FastifyInstance, deps: HttpTrackerDeps): voi
     return encoder.finish();
   }
 
-  trackerRoute(app, '/scrape', ACTION_SCRAPE, observer, deps.logger, (request) => scrape(request.url));
+  routes.add('/scrape', ACTION_SCRAPE, (url) => scrape(url));
 }

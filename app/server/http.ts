@@ -1,7 +1,7 @@
 // The Fastify app of the HTTP tracker: /announce, /scrape, /heartbeat and the static
 // pages. Other plugins (metrics, stats) register on the returned instance before listen.
 
-import { STATUS_CODES } from 'node:http';
+import { createServer, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
@@ -18,6 +18,7 @@ import {
   NULL_OBSERVER,
   type RequestObserver,
 } from './observer.ts';
+import { TrackerRoutes } from './tracker-route.ts';
 
 /** Connection-level limits (config `limits.*`); times in seconds. */
 export interface HttpLimits {
@@ -53,18 +54,32 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
   const limits = opts.limits ?? DEFAULT_HTTP_LIMITS;
   const requestMs = Math.max(1, Math.round(limits.requestTimeout * 1000));
   const idleMs = Math.max(1, Math.round(limits.idleTimeout * 1000));
+  // Set once Fastify exists: the tracker routes answer ahead of it (tracker-route.ts).
+  let routes: TrackerRoutes | undefined;
   const app = Fastify({
-    http: {
-      maxHeaderSize: limits.maxHeaderSize,
-      // headersTimeout defaults to min(60 s, requestTimeout); both count from the
-      // connection's first byte, so a client that sends nothing is cut off too.
-      requestTimeout: requestMs,
-      // Node checks those timeouts only this often (30 s by default).
-      connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(requestMs / 4))),
+    // Our own server (Fastify also builds any second listener through it), so the
+    // tracker routes see each request before Fastify's router does.
+    serverFactory: (fastifyHandler) => {
+      const server = createServer(
+        {
+          maxHeaderSize: limits.maxHeaderSize,
+          // headersTimeout defaults to min(60 s, requestTimeout); both count from the
+          // connection's first byte, so a client that sends nothing is cut off too.
+          requestTimeout: requestMs,
+          // Node checks those timeouts only this often (30 s by default).
+          connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(requestMs / 4))),
+        },
+        (req, res) => {
+          if (routes === undefined || !routes.serve(req, res)) fastifyHandler(req, res);
+        },
+      );
+      server.keepAliveTimeout = idleMs;
+      // Socket inactivity backstop (e.g. a client that stops reading its response).
+      server.setTimeout(requestMs + idleMs);
+      return server;
     },
     requestTimeout: requestMs,
     keepAliveTimeout: idleMs,
-    // Socket inactivity backstop (e.g. a client that stops reading its response).
     connectionTimeout: requestMs + idleMs,
     // Tracker requests are GETs: no legitimate request has a body worth buffering.
     bodyLimit: 4096,
@@ -115,8 +130,9 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     numwantLimit: opts.numwantLimit,
     maxScrapeHashes: opts.maxScrapeHashes,
   };
-  registerAnnounce(app, deps);
-  registerScrape(app, deps);
+  routes = new TrackerRoutes(app, observer, opts.logger);
+  registerAnnounce(routes, deps);
+  registerScrape(routes, deps);
   app.get('/heartbeat', (_req, reply) => reply.type('text/plain').send('ok'));
   await registerStatic(app);
 

@@ -1,9 +1,16 @@
-// The shape every tracker route shares: run the handler, turn a Failure into a bencoded
-// `failure reason`, an exception into `internal error` (logged, never shown), report the
-// request to the observer, and answer HTTP 200 text/plain (clients read `failure
-// reason` only from a 200). No HEAD twin: a HEAD must not store a peer.
+// The tracker's GET routes (/announce, /scrape) and the shape they share: run the
+// handler, turn a Failure into a bencoded `failure reason`, an exception into `internal
+// error` (logged, never shown), report the request to the observer, and answer HTTP 200
+// text/plain (clients read `failure reason` only from a 200).
+//
+// They are answered on Node's raw request, ahead of Fastify (see serve()): routing,
+// request/reply objects and hooks cost about as much as a whole announce, and these two
+// routes need none of it. Fastify keeps the same routes as its own, for the requests the
+// fast path leaves to it (while closing, so they get its 503). No HEAD twin: a HEAD must
+// not store a peer, and it goes to Fastify, which has no HEAD route for them (404).
 
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { encodeFailure } from '../protocol/bencode.ts';
 import type { Failure } from '../tracker/failures.ts';
@@ -18,33 +25,104 @@ import {
 } from './observer.ts';
 
 const INTERNAL_ERROR = encodeFailure('internal error');
+const QUESTION_MARK = 63;
+/** Replies up to this long reuse one header list per length; longer ones build theirs. */
+const CACHED_HEADS = 4096;
 
-export function trackerRoute(
-  app: FastifyInstance,
-  path: string,
-  action: Action,
-  observer: RequestObserver,
-  logger: Logger,
-  handle: (request: FastifyRequest) => Buffer | Failure,
-): void {
-  app.get(path, { exposeHeadRoute: false }, (request, reply) => {
+/** What a tracker route sees of a request: the raw URL, the peer socket and X-Forwarded-For. */
+export type TrackerHandler = (
+  url: string,
+  socket: object,
+  xff: string | string[] | undefined,
+) => Buffer | Failure;
+
+interface Route {
+  path: string;
+  action: Action;
+  handle: TrackerHandler;
+}
+
+export class TrackerRoutes {
+  private readonly routes: Route[] = [];
+  private closing = false;
+  /** writeHead's flat [name, value…] list per body length (Node only reads it). */
+  private readonly heads: string[][] = [];
+
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly observer: RequestObserver,
+    private readonly logger: Logger,
+  ) {
+    // Fastify sets its own closing state before it runs preClose hooks: from then on
+    // every request goes to Fastify, which answers 503 with Connection: close.
+    app.addHook('preClose', (done) => {
+      this.closing = true;
+      done();
+    });
+  }
+
+  add(path: string, action: Action, handle: TrackerHandler): void {
+    const route: Route = { path, action, handle };
+    this.routes.push(route);
+    this.app.get(path, { exposeHeadRoute: false }, (request, reply) => {
+      const body = this.run(route, request.url, request.raw.socket, request.headers['x-forwarded-for']);
+      return reply.code(200).header('content-type', 'text/plain').send(body);
+    });
+  }
+
+  /**
+   * Answer a GET of a tracker route straight on Node's request; false for anything
+   * else (other paths and methods, or the server closing), which Fastify then handles.
+   */
+  serve(req: IncomingMessage, res: ServerResponse): boolean {
+    if (this.closing || req.method !== 'GET') return false;
+    const url = req.url ?? '';
+    const route = this.match(url);
+    if (route === null) return false;
+    const body = this.run(route, url, req.socket, req.headers['x-forwarded-for']);
+    res.writeHead(200, this.head(body.length));
+    res.end(body);
+    return true;
+  }
+
+  private head(length: number): string[] {
+    let h = this.heads[length];
+    if (h === undefined) {
+      h = ['Content-Type', 'text/plain', 'Content-Length', String(length)];
+      if (length <= CACHED_HEADS) this.heads[length] = h;
+    }
+    return h;
+  }
+
+  /** The route whose path is the URL's whole path (no trailing slash, as Fastify routes it). */
+  private match(url: string): Route | null {
+    const routes = this.routes;
+    for (let i = 0; i < routes.length; i++) {
+      const r = routes[i]!;
+      const n = r.path.length;
+      if ((url.length === n || url.charCodeAt(n) === QUESTION_MARK) && url.startsWith(r.path)) return r;
+    }
+    return null;
+  }
+
+  private run(route: Route, url: string, socket: object, xff: string | string[] | undefined): Buffer {
     const start = performance.now();
     let body: Buffer;
     let result: Result = RESULT_OK;
     try {
-      const out = handle(request);
+      const out = route.handle(url, socket, xff);
       if (Buffer.isBuffer(out)) body = out;
       else {
         body = encodeFailure(out.reason, out.never);
         result = RESULT_CLIENT_ERROR;
       }
     } catch (err) {
-      logger.error({ err }, `${path} failed`);
+      this.logger.error({ err }, `${route.path} failed`);
       body = INTERNAL_ERROR;
       result = RESULT_SERVER_ERROR;
     }
-    observer.request(PROTO_HTTP, action, result, start);
-    observer.bytes(PROTO_HTTP, request.url.length, body.length);
-    return reply.code(200).header('content-type', 'text/plain').send(body);
-  });
+    this.observer.request(PROTO_HTTP, route.action, result, start);
+    this.observer.bytes(PROTO_HTTP, url.length, body.length);
+    return body;
+  }
 }

@@ -21,6 +21,23 @@ describe('BencodeWriter', () => {
     assert.equal(text(w), `i0ei-5ei42ei${Number.MAX_SAFE_INTEGER}ei3ei-3ei0e`);
   });
 
+  test('int and byte-string lengths write the same digits as String() at every magnitude', () => {
+    const w = new BencodeWriter();
+    const values: number[] = [];
+    for (let p = 1; p <= Number.MAX_SAFE_INTEGER; p *= 10) values.push(p - 1, p, p + 1, 9 * p, -p);
+    values.push(Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 53 + 2, 1e21);
+    for (const v of values) {
+      w.reset().int(v);
+      assert.equal(text(w), `i${String(v)}e`, String(v));
+    }
+    for (const len of [0, 1, 9, 10, 99, 100, 101, 1000]) {
+      w.reset().bytes(Buffer.alloc(len, 0x61));
+      assert.equal(text(w), `${len}:${'a'.repeat(len)}`);
+    }
+    w.reset().bytes(Buffer.from('xxabcdefyy'), 2, 8);
+    assert.equal(text(w), '6:abcdef', 'bytes(start, end) takes exactly that range');
+  });
+
   test('str writes the UTF-8 byte length, not the character count', () => {
     const w = new BencodeWriter();
     w.str('').str('abc').str('é').str('中文');

@@ -149,14 +149,86 @@ describe('QueryReader', () => {
   });
 });
 
+/** parseUint over the UTF-8 bytes of `text`, between one byte of padding on each side. */
+function uint(text: string): number {
+  const b = Buffer.from(`x${text}x`, 'utf8');
+  return parseUint(b, 1, b.length - 1);
+}
+
+describe('QueryReader without strings', () => {
+  test('known keys, escaped or not, read as the same key; unknown keys too', () => {
+    const q = parsed('info_hash=a&peer%5Fid=b&port=1&numwan%74=2&no_peer_id&info_hasX=c&x=d&Port=e');
+    assert.deepEqual(q.keys.slice(0, q.count), [
+      'info_hash',
+      'peer_id',
+      'port',
+      'numwant',
+      'no_peer_id',
+      'info_hasX',
+      'x',
+      'Port',
+    ]);
+    assert.equal(q.indexOf('port'), 2);
+    assert.equal(q.indexOf('Port'), 7);
+  });
+
+  test('is() compares the decoded value, bare keys read as "1"', () => {
+    const q = parsed('event=started&compact=0&a=starte&b=startedx&c=%73tarted&no_peer_id&e=');
+    assert.equal(q.is(q.indexOf('event'), 'started'), true);
+    assert.equal(q.is(q.indexOf('event'), 'stopped'), false);
+    assert.equal(q.is(q.indexOf('compact'), '0'), true);
+    assert.equal(q.is(q.indexOf('a'), 'started'), false);
+    assert.equal(q.is(q.indexOf('b'), 'started'), false);
+    assert.equal(q.is(q.indexOf('c'), 'started'), true);
+    assert.equal(q.is(q.indexOf('no_peer_id'), '1'), true);
+    assert.equal(q.is(q.indexOf('e'), ''), true);
+    assert.equal(q.is(q.indexOf('e'), '0'), false);
+  });
+
+  test('uint() reads numbers from the bytes; bare keys are 1, anything else -1', () => {
+    const q = parsed('port=6881&left=%30%31&n=-1&m=&numwant&big=9007199254740991&x=1e3');
+    assert.equal(q.uint(q.indexOf('port')), 6881);
+    assert.equal(q.uint(q.indexOf('left')), 1);
+    assert.equal(q.uint(q.indexOf('n')), -1);
+    assert.equal(q.uint(q.indexOf('m')), -1);
+    assert.equal(q.uint(q.indexOf('numwant')), 1);
+    assert.equal(q.uint(q.indexOf('big')), Number.MAX_SAFE_INTEGER);
+    assert.equal(q.uint(q.indexOf('x')), -1);
+  });
+
+  test('source() and offset() locate a value without copying it', () => {
+    const q = parsed('a=xyz&info_hash=%00%01%02&flag');
+    const i = q.indexOf('info_hash');
+    assert.equal(q.source(i), q.buf);
+    assert.deepEqual(q.buf.subarray(q.offset(i), q.offset(i) + q.length(i)), Buffer.from([0, 1, 2]));
+    const f = q.indexOf('flag');
+    assert.deepEqual(q.source(f).subarray(q.offset(f), q.offset(f) + q.length(f)), Buffer.from('1'));
+  });
+
+  test('parse(raw, from) reads from an offset, as from a whole request URL', () => {
+    const q = new QueryReader();
+    const url = '/announce?port=7&event=stopped';
+    assert.equal(q.parse(url, url.indexOf('?') + 1), true);
+    assert.deepEqual(q.keys.slice(0, q.count), ['port', 'event']);
+    assert.equal(q.uint(0), 7);
+    assert.equal(q.parse(url, url.length), true);
+    assert.equal(q.count, 0);
+    const small = new QueryReader(8, 10);
+    const long = `/x?${'a'.repeat(10)}`;
+    assert.equal(small.parse(long, 3), true, 'maxLength counts from the offset');
+    assert.equal(small.parse(`${long}a`, 3), false);
+    assert.equal(small.error, 'too long');
+  });
+});
+
 describe('parseUint', () => {
   test('strict decimal non-negative integers', () => {
-    assert.equal(parseUint('0'), 0);
-    assert.equal(parseUint('6881'), 6881);
-    assert.equal(parseUint('00012'), 12);
-    assert.equal(parseUint('9007199254740991'), Number.MAX_SAFE_INTEGER);
+    assert.equal(uint('0'), 0);
+    assert.equal(uint('6881'), 6881);
+    assert.equal(uint('00012'), 12);
+    assert.equal(uint('9007199254740991'), Number.MAX_SAFE_INTEGER);
     assert.ok(
-      parseUint('99999999999999999999') > Number.MAX_SAFE_INTEGER,
+      uint('99999999999999999999') > Number.MAX_SAFE_INTEGER,
       'twenty digits are read (callers check safety)',
     );
   });
@@ -175,7 +247,7 @@ describe('parseUint', () => {
     '123456789012345678901',
   ]) {
     test(`refuses ${JSON.stringify(bad)}`, () => {
-      assert.equal(parseUint(bad), -1);
+      assert.equal(uint(bad), -1);
     });
   }
 });
