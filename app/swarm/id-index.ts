@@ -7,7 +7,7 @@
 // (h · size / 2^32), so the table grows by 1.5x at 85 % load instead of doubling at
 // 75 %: ~6 bytes per entry on average instead of ~8, which at 1M peers is 2 MiB.
 
-import { i32 } from './big-array.ts';
+import { i32, retire } from './big-array.ts';
 
 export const EMPTY = -1;
 const MAX_LOAD = 0.85;
@@ -71,6 +71,7 @@ export class IdIndex {
 
   /** Start over with `size` buckets (the caller places every live id again). */
   reset(size: number): void {
+    retire(this.table);
     this.size = Math.max(8, Math.ceil(size));
     this.table = i32(this.size).fill(EMPTY);
     this.scale = this.size / 4294967296;

@@ -2,7 +2,7 @@
 // is known at any time without walking the store. Open addressing over flat arrays.
 // Only the normal build maintains it; the `fast` build compiles the calls out.
 
-import { i32, u8 } from './big-array.ts';
+import { i32, retire, u8 } from './big-array.ts';
 import { hashBytes } from './hash.ts';
 
 export class IpCounter {
@@ -76,6 +76,8 @@ export class IpCounter {
       this.keys.set(oldKeys.subarray(j * this.ilen, j * this.ilen + this.ilen), i * this.ilen);
       this.refs[i] = oldRefs[j]!;
     }
+    retire(oldKeys);
+    retire(oldRefs);
   }
 
   clear(): void {

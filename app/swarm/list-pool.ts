@@ -4,7 +4,7 @@
 // segments pile up (swarms grew past them or emptied), the pool is compacted into a
 // right-sized array instead of being grown.
 
-import { i32 } from './big-array.ts';
+import { i32, retire } from './big-array.ts';
 
 /** SIZES[c] is the capacity of a segment of class c. */
 export const SIZES: readonly number[] = (() => {
@@ -55,6 +55,7 @@ export class ListPool {
     while (this.top + need > next) next = Math.ceil(next * 1.5);
     const grown = i32(next);
     grown.set(this.data.subarray(0, this.top));
+    retire(this.data);
     this.data = grown;
   }
 
@@ -82,6 +83,7 @@ export class ListPool {
       offs[i] = top;
       top += size;
     }
+    retire(this.data);
     this.data = next;
     this.top = top;
     this.freeSlots = 0;
