@@ -90,8 +90,26 @@ async function bind(ip: string, port: number, logger: Logger): Promise<Socket> {
   }
 }
 
+/**
+ * node:dgram resolves every send's address with dns.lookup, which for an IP literal
+ * defers the send to a nextTick. Replies only ever go to the address a datagram came
+ * from (rinfo.address, always a literal), so it is handed back at once and the send
+ * happens in the same tick, without the deferral's closure and queue work.
+ */
+function literalLookup(
+  address: string,
+  _family: unknown,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  callback(null, address, address.includes(':') ? 6 : 4);
+}
+
 function bindOne(ip: string, port: number): Promise<Socket> {
-  const socket = createSocket({ type: ip.includes(':') ? 'udp6' : 'udp4', ipv6Only: false });
+  const socket = createSocket({
+    type: ip.includes(':') ? 'udp6' : 'udp4',
+    ipv6Only: false,
+    lookup: literalLookup as never,
+  });
   return new Promise((resolve, reject) => {
     const fail = (err: Error) => {
       try {

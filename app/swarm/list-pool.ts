@@ -18,6 +18,18 @@ export const SIZES: readonly number[] = (() => {
 
 const CLASSES = SIZES.length;
 
+/** The lists whose segments live in a pool, as compaction walks and moves them. */
+export interface ListRefs {
+  /** Lists are numbered 0 … lists - 1. */
+  readonly lists: number;
+  /** Offset of list i's segment, or -1 when it has none. */
+  listOffset(i: number): number;
+  /** Size class of list i's segment. */
+  listClass(i: number): number;
+  /** List i's segment now starts at off. */
+  moveList(i: number, off: number): void;
+}
+
 export class ListPool {
   data: Int32Array;
   /** End of the used region. */
@@ -67,20 +79,20 @@ export class ListPool {
 
   /**
    * Copy the live segments, in list order, into a new array with 10 % headroom and
-   * rewrite their offsets. List i (torrent i >> 1, family i & 1) has a segment when its
-   * torrent is live and `offs[i] >= 0`; `cls[i]` is its class.
+   * rewrite their offsets (`extra`: room the caller is about to allocate).
    */
-  compact(offs: Int32Array, cls: Uint8Array, live: Uint8Array, lists: number, extra: number): void {
+  compact(lists: ListRefs, extra: number): void {
+    const n = lists.lists;
     let used = 0;
-    for (let i = 0; i < lists; i++) if (live[i >> 1] && offs[i]! >= 0) used += SIZES[cls[i]!]!;
+    for (let i = 0; i < n; i++) if (lists.listOffset(i) >= 0) used += SIZES[lists.listClass(i)]!;
     const next = i32(Math.max(1024, Math.ceil((used + extra) * 1.1)));
     let top = 0;
-    for (let i = 0; i < lists; i++) {
-      const off = offs[i]!;
-      if (!live[i >> 1] || off < 0) continue;
-      const size = SIZES[cls[i]!]!;
+    for (let i = 0; i < n; i++) {
+      const off = lists.listOffset(i);
+      if (off < 0) continue;
+      const size = SIZES[lists.listClass(i)]!;
       next.set(this.data.subarray(off, off + size), top);
-      offs[i] = top;
+      lists.moveList(i, top);
       top += size;
     }
     retire(this.data);

@@ -22,7 +22,7 @@ import {
   type SwarmCounts,
   type SwarmStore,
 } from './store.ts';
-import { TorrentTable } from './torrent-table.ts';
+import { T_CLS, T_COUNT, T_DOWNLOADED, T_OFF, T_SEEDERS, T_WORDS, TorrentTable } from './torrent-table.ts';
 
 export interface MemoryStoreOptions {
   maxTorrents: number;
@@ -109,7 +109,7 @@ export class MemoryStore implements SwarmStore {
       if (prefixes !== null && prefixes.count(t * 2 + f, f === 1, addr, 0) >= this.maxPerIp) {
         return PUT_IP_LIMIT;
       }
-      if (torrents.count[t * 2 + f]! >= this.opts.maxPeersPerTorrent) {
+      if (torrents.rec[t * T_WORDS + T_COUNT + f]! >= this.opts.maxPeersPerTorrent) {
         this.evictStalest(t, f);
         result = PUT_EVICTED;
       }
@@ -132,7 +132,7 @@ export class MemoryStore implements SwarmStore {
     this.lastPutSlot = s;
     if ((completed || (wasLeecher && seeder)) && (arena.flags[s]! & COUNTED) === 0) {
       arena.flags[s]! |= COUNTED;
-      torrents.downloaded[t]!++;
+      torrents.rec[t * T_WORDS + T_DOWNLOADED]!++;
     }
     return result;
   }
@@ -162,9 +162,10 @@ export class MemoryStore implements SwarmStore {
     const t = this.torrents.find(hash, hashOff);
     if (t < 0) return 0;
     const f = family === 4 ? 0 : 1;
-    const ti = t * 2 + f;
-    const n = this.torrents.count[ti]!;
-    const start = forSeeder ? this.torrents.seeders[ti]! : 0;
+    const rec = this.torrents.rec;
+    const r = t * T_WORDS + f;
+    const n = rec[r + T_COUNT]!;
+    const start = forSeeder ? rec[r + T_SEEDERS]! : 0;
     const m = n - start;
     if (m <= 0) return 0;
     const arena = this.arenas[f];
@@ -180,7 +181,7 @@ export class MemoryStore implements SwarmStore {
     const out = f === 0 ? sink.compact4 : sink.compact6;
     if (out !== null) max = Math.min(max, Math.floor((out.end - out.pos) / arena.alen));
     const list = this.pool.data;
-    const base = this.torrents.listOff[ti]! + start;
+    const base = rec[r + T_OFF]! + start;
     let sent = 0;
     // Everyone fits: send them all. With even one more than max (the requester may not
     // be in the list) which peers go must be random, so that takes the stride walk.
@@ -193,12 +194,11 @@ export class MemoryStore implements SwarmStore {
       }
       return sent;
     }
-    // Visit positions r, r+step, r+2·step … (mod m); step coprime with m makes this a
+    // Visit positions p, p+step, p+2·step … (mod m); step coprime with m makes this a
     // permutation, so the first `max` distinct positions are a random subset.
-    const r = Math.floor(Math.random() * m);
     let step = 1 + Math.floor(Math.random() * (m - 1));
     while (gcd(step, m) !== 1) step = step + 1 === m ? 1 : step + 1;
-    let p = r;
+    let p = Math.floor(Math.random() * m);
     for (let i = 0; i < m && sent < max; i++) {
       const s = list[base + p]!;
       if (s !== self) {
@@ -234,18 +234,18 @@ export class MemoryStore implements SwarmStore {
       out.downloaded = 0;
       return out;
     }
-    const c = this.torrents.count;
-    const sd = this.torrents.seeders;
-    out.seeders = sd[t * 2]! + sd[t * 2 + 1]!;
-    out.leechers = c[t * 2]! + c[t * 2 + 1]! - out.seeders;
-    out.downloaded = this.torrents.downloaded[t]!;
+    const rec = this.torrents.rec;
+    const r = t * T_WORDS;
+    out.seeders = rec[r + T_SEEDERS]! + rec[r + T_SEEDERS + 1]!;
+    out.leechers = rec[r + T_COUNT]! + rec[r + T_COUNT + 1]! - out.seeders;
+    out.downloaded = this.torrents.downloaded(t);
     return out;
   }
 
   setDownloaded(hash: Uint8Array, hashOff: number, downloaded: number): boolean {
     const t = this.torrents.find(hash, hashOff);
     if (t < 0) return false;
-    this.torrents.downloaded[t] = downloaded;
+    this.torrents.rec[t * T_WORDS + T_DOWNLOADED] = downloaded;
     return true;
   }
 
@@ -279,16 +279,16 @@ export class MemoryStore implements SwarmStore {
     let seen = 0;
     let t = from;
     for (; t < tt.high && seen < maxTorrents; t++) {
-      if (!tt.live[t]) continue;
+      if (!tt.live(t)) continue;
       seen++;
-      visitor.torrent(tt.hash, t * 20, tt.downloaded[t]!);
+      visitor.torrent(tt.bytes, tt.hashOff(t), tt.downloaded(t));
       for (let f = 0; f < 2; f++) {
-        const ti = t * 2 + f;
-        const n = tt.count[ti]!;
+        const r = t * T_WORDS + f;
+        const n = tt.rec[r + T_COUNT]!;
         if (n === 0) continue;
         const arena = this.arenas[f as 0 | 1];
         const family: Family = f === 0 ? 4 : 6;
-        const base = tt.listOff[ti]!;
+        const base = tt.rec[r + T_OFF]!;
         for (let i = 0; i < n; i++) {
           const s = this.pool.data[base + i]!;
           visitor.peer(
@@ -345,8 +345,7 @@ export class MemoryStore implements SwarmStore {
   private alloc(cls: number): number {
     let off = this.pool.tryAlloc(cls);
     if (off >= 0) return off;
-    const tt = this.torrents;
-    if (this.pool.fragmented()) this.pool.compact(tt.listOff, tt.listCls, tt.live, tt.high * 2, SIZES[cls]!);
+    if (this.pool.fragmented()) this.pool.compact(this.torrents, SIZES[cls]!);
     else this.pool.grow(SIZES[cls]!);
     off = this.pool.tryAlloc(cls);
     if (off < 0) {
@@ -362,52 +361,52 @@ export class MemoryStore implements SwarmStore {
   }
 
   private listAdd(t: number, f: number, s: number, seeder: boolean): void {
-    const tt = this.torrents;
-    const ti = t * 2 + f;
-    const n = tt.count[ti]!;
-    let off = tt.listOff[ti]!;
+    const r = t * T_WORDS + f;
+    const rec = this.torrents.rec;
+    const n = rec[r + T_COUNT]!;
+    let off = rec[r + T_OFF]!;
     if (off < 0) {
       off = this.alloc(0);
-      tt.listOff[ti] = off;
-      tt.listCls[ti] = 0;
-    } else if (n === SIZES[tt.listCls[ti]!]) {
-      const cls = tt.listCls[ti]! + 1;
+      this.torrents.rec[r + T_OFF] = off;
+      this.torrents.rec[r + T_CLS] = 0;
+    } else if (n === SIZES[rec[r + T_CLS]!]) {
+      const cls = rec[r + T_CLS]! + 1;
       const next = this.alloc(cls);
-      off = tt.listOff[ti]!; // compaction inside alloc may have moved the list
+      off = rec[r + T_OFF]!; // compaction inside alloc may have moved the list
       this.pool.data.copyWithin(next, off, off + n);
       this.pool.release(off, cls - 1);
       off = next;
-      tt.listOff[ti] = off;
-      tt.listCls[ti] = cls;
+      rec[r + T_OFF] = off;
+      rec[r + T_CLS] = cls;
     }
     const arena = this.arenas[f as 0 | 1];
     if (seeder) {
-      const sd = tt.seeders[ti]!;
+      const sd = rec[r + T_SEEDERS]!;
       if (sd < n) this.place(f, off, n, this.pool.data[off + sd]!);
       this.place(f, off, sd, s);
-      tt.seeders[ti] = sd + 1;
+      rec[r + T_SEEDERS] = sd + 1;
       arena.flags[s]! |= SEEDER;
       if (!FAST) this.seedTotals[f]!++;
     } else {
       this.place(f, off, n, s);
       if (!FAST) this.leechTotals[f]!++;
     }
-    tt.count[ti] = n + 1;
+    rec[r + T_COUNT] = n + 1;
   }
 
   private flip(t: number, f: number, s: number, toSeeder: boolean): void {
-    const tt = this.torrents;
-    const ti = t * 2 + f;
-    const off = tt.listOff[ti]!;
+    const rec = this.torrents.rec;
+    const r = t * T_WORDS + f;
+    const off = rec[r + T_OFF]!;
     const arena = this.arenas[f as 0 | 1];
     const p = arena.pos[s]!;
-    const sd = tt.seeders[ti]!;
+    const sd = rec[r + T_SEEDERS]!;
     // Swap with the first leecher (becoming seeder) or the last seeder (becoming leecher).
     const q = toSeeder ? sd : sd - 1;
     const other = this.pool.data[off + q]!;
     this.place(f, off, p, other);
     this.place(f, off, q, s);
-    tt.seeders[ti] = toSeeder ? sd + 1 : sd - 1;
+    rec[r + T_SEEDERS] = toSeeder ? sd + 1 : sd - 1;
     if (toSeeder) arena.flags[s]! |= SEEDER;
     else arena.flags[s]! &= ~SEEDER;
     if (!FAST) {
@@ -417,40 +416,40 @@ export class MemoryStore implements SwarmStore {
   }
 
   private removeSlot(f: number, s: number): void {
-    const tt = this.torrents;
+    const rec = this.torrents.rec;
     const arena = this.arenas[f as 0 | 1];
     const t = arena.torrent[s]!;
-    const ti = t * 2 + f;
-    const off = tt.listOff[ti]!;
-    const n = tt.count[ti]!;
-    const sd = tt.seeders[ti]!;
+    const r = t * T_WORDS + f;
+    const off = rec[r + T_OFF]!;
+    const n = rec[r + T_COUNT]!;
+    const sd = rec[r + T_SEEDERS]!;
     let p = arena.pos[s]!;
     const data = this.pool.data;
     if (p < sd) {
       // Keep seeders contiguous: the last seeder fills the hole, the last peer fills its place.
       this.place(f, off, p, data[off + sd - 1]!);
       p = sd - 1;
-      tt.seeders[ti] = sd - 1;
+      rec[r + T_SEEDERS] = sd - 1;
       if (!FAST) this.seedTotals[f]!--;
     } else if (!FAST) {
       this.leechTotals[f]!--;
     }
     if (p !== n - 1) this.place(f, off, p, data[off + n - 1]!);
-    tt.count[ti] = n - 1;
+    rec[r + T_COUNT] = n - 1;
     if (n - 1 === 0) {
-      this.pool.release(off, tt.listCls[ti]!);
-      tt.listOff[ti] = -1;
+      this.pool.release(off, rec[r + T_CLS]!);
+      rec[r + T_OFF] = -1;
     }
     if (!FAST) this.ips![f as 0 | 1].remove(arena.addr, s * arena.alen);
-    if (this.prefixes !== null) this.prefixes.remove(ti, f === 1, arena.addr, s * arena.alen);
+    if (this.prefixes !== null) this.prefixes.remove(t * 2 + f, f === 1, arena.addr, s * arena.alen);
     arena.release(s);
   }
 
   private evictStalest(t: number, f: number): void {
-    const tt = this.torrents;
-    const ti = t * 2 + f;
-    const off = tt.listOff[ti]!;
-    const n = tt.count[ti]!;
+    const rec = this.torrents.rec;
+    const r = t * T_WORDS + f;
+    const off = rec[r + T_OFF]!;
+    const n = rec[r + T_COUNT]!;
     const arena = this.arenas[f as 0 | 1];
     let oldest = this.pool.data[off]!;
     for (let i = 1; i < n; i++) {
@@ -462,7 +461,8 @@ export class MemoryStore implements SwarmStore {
 
   /** A torrent left with no peer is freed at once (its downloaded count goes with it). */
   private releaseIfEmpty(t: number): void {
-    const tt = this.torrents;
-    if (tt.count[t * 2] === 0 && tt.count[t * 2 + 1] === 0) tt.release(t);
+    const rec = this.torrents.rec;
+    const r = t * T_WORDS + T_COUNT;
+    if (rec[r] === 0 && rec[r + 1] === 0) this.torrents.release(t);
   }
 }
