@@ -114,24 +114,23 @@ export class MemoryStore implements SwarmStore {
         result = PUT_EVICTED;
       }
       s = arena.insert(t, addr, 0, port);
-      arena.flags[s] = 0;
       this.listAdd(t, f, s, seeder);
       if (prefixes !== null) prefixes.add(t * 2 + f, f === 1, addr, 0);
       if (!FAST) this.ips![f].add(addr, 0);
     } else {
-      const isSeeder = (arena.flags[s]! & SEEDER) !== 0;
+      const isSeeder = (arena.flags(s) & SEEDER) !== 0;
       wasLeecher = !isSeeder;
       if (seeder !== isSeeder) this.flip(t, f, s, seeder);
     }
     // A byte loop, not set(subarray()): subarray of a Buffer allocates a new Buffer.
-    const ids = arena.peerId;
-    const at = s * 20;
+    const ids = arena.b;
+    const at = arena.idOff(s);
     for (let k = 0; k < 20; k++) ids[at + k] = peerId[idOff + k]!;
-    arena.seen[s] = now;
+    arena.setSeen(s, now);
     this.lastPutFamily = f;
     this.lastPutSlot = s;
-    if ((completed || (wasLeecher && seeder)) && (arena.flags[s]! & COUNTED) === 0) {
-      arena.flags[s]! |= COUNTED;
+    if ((completed || (wasLeecher && seeder)) && (arena.flags(s) & COUNTED) === 0) {
+      arena.setFlags(s, arena.flags(s) | COUNTED);
       torrents.rec[t * T_WORDS + T_DOWNLOADED]!++;
     }
     return result;
@@ -215,12 +214,12 @@ export class MemoryStore implements SwarmStore {
   private emit(arena: PeerArena, family: Family, s: number, out: CompactOut | null, sink: PeerSink): void {
     const alen = arena.alen;
     if (out === null) {
-      sink.peer(family, arena.addr, s * alen, arena.peerId, s * 20);
+      sink.peer(family, arena.b, arena.addrOff(s), arena.b, arena.idOff(s));
       return;
     }
-    const addr = arena.addr;
+    const addr = arena.b;
     const buf = out.buf;
-    const from = s * alen;
+    const from = arena.addrOff(s);
     const at = out.pos;
     for (let k = 0; k < alen; k++) buf[at + k] = addr[from + k]!;
     out.pos = at + alen;
@@ -255,8 +254,8 @@ export class MemoryStore implements SwarmStore {
       const arena = this.arenas[f as 0 | 1];
       const end = Math.min(arena.high, this.sweepSlot + budget);
       for (let s = this.sweepSlot; s < end; s++) {
-        const t = arena.torrent[s]!;
-        if (t >= 0 && arena.seen[s]! < cutoff) {
+        const t = arena.torrent(s);
+        if (t >= 0 && arena.seen(s) < cutoff) {
           this.removeSlot(f, s);
           this.releaseIfEmpty(t);
         }
@@ -293,12 +292,12 @@ export class MemoryStore implements SwarmStore {
           const s = this.pool.data[base + i]!;
           visitor.peer(
             family,
-            arena.addr,
-            s * arena.alen,
-            arena.peerId,
-            s * 20,
-            (arena.flags[s]! & SEEDER) !== 0,
-            arena.seen[s]!,
+            arena.b,
+            arena.addrOff(s),
+            arena.b,
+            arena.idOff(s),
+            (arena.flags(s) & SEEDER) !== 0,
+            arena.seen(s),
           );
         }
       }
@@ -357,7 +356,7 @@ export class MemoryStore implements SwarmStore {
 
   private place(f: number, off: number, p: number, s: number): void {
     this.pool.data[off + p] = s;
-    this.arenas[f as 0 | 1].pos[s] = p;
+    this.arenas[f as 0 | 1].setPos(s, p);
   }
 
   private listAdd(t: number, f: number, s: number, seeder: boolean): void {
@@ -385,7 +384,7 @@ export class MemoryStore implements SwarmStore {
       if (sd < n) this.place(f, off, n, this.pool.data[off + sd]!);
       this.place(f, off, sd, s);
       rec[r + T_SEEDERS] = sd + 1;
-      arena.flags[s]! |= SEEDER;
+      arena.setFlags(s, arena.flags(s) | SEEDER);
       if (!FAST) this.seedTotals[f]!++;
     } else {
       this.place(f, off, n, s);
@@ -399,7 +398,7 @@ export class MemoryStore implements SwarmStore {
     const r = t * T_WORDS + f;
     const off = rec[r + T_OFF]!;
     const arena = this.arenas[f as 0 | 1];
-    const p = arena.pos[s]!;
+    const p = arena.pos(s);
     const sd = rec[r + T_SEEDERS]!;
     // Swap with the first leecher (becoming seeder) or the last seeder (becoming leecher).
     const q = toSeeder ? sd : sd - 1;
@@ -407,8 +406,7 @@ export class MemoryStore implements SwarmStore {
     this.place(f, off, p, other);
     this.place(f, off, q, s);
     rec[r + T_SEEDERS] = toSeeder ? sd + 1 : sd - 1;
-    if (toSeeder) arena.flags[s]! |= SEEDER;
-    else arena.flags[s]! &= ~SEEDER;
+    arena.setFlags(s, toSeeder ? arena.flags(s) | SEEDER : arena.flags(s) & ~SEEDER);
     if (!FAST) {
       this.seedTotals[f]! += toSeeder ? 1 : -1;
       this.leechTotals[f]! += toSeeder ? -1 : 1;
@@ -418,12 +416,12 @@ export class MemoryStore implements SwarmStore {
   private removeSlot(f: number, s: number): void {
     const rec = this.torrents.rec;
     const arena = this.arenas[f as 0 | 1];
-    const t = arena.torrent[s]!;
+    const t = arena.torrent(s);
     const r = t * T_WORDS + f;
     const off = rec[r + T_OFF]!;
     const n = rec[r + T_COUNT]!;
     const sd = rec[r + T_SEEDERS]!;
-    let p = arena.pos[s]!;
+    let p = arena.pos(s);
     const data = this.pool.data;
     if (p < sd) {
       // Keep seeders contiguous: the last seeder fills the hole, the last peer fills its place.
@@ -440,8 +438,8 @@ export class MemoryStore implements SwarmStore {
       this.pool.release(off, rec[r + T_CLS]!);
       rec[r + T_OFF] = -1;
     }
-    if (!FAST) this.ips![f as 0 | 1].remove(arena.addr, s * arena.alen);
-    if (this.prefixes !== null) this.prefixes.remove(t * 2 + f, f === 1, arena.addr, s * arena.alen);
+    if (!FAST) this.ips![f as 0 | 1].remove(arena.b, arena.addrOff(s));
+    if (this.prefixes !== null) this.prefixes.remove(t * 2 + f, f === 1, arena.b, arena.addrOff(s));
     arena.release(s);
   }
 
@@ -454,7 +452,7 @@ export class MemoryStore implements SwarmStore {
     let oldest = this.pool.data[off]!;
     for (let i = 1; i < n; i++) {
       const s = this.pool.data[off + i]!;
-      if (arena.seen[s]! < arena.seen[oldest]!) oldest = s;
+      if (arena.seen(s) < arena.seen(oldest)) oldest = s;
     }
     this.removeSlot(f, oldest);
   }
