@@ -22,7 +22,16 @@ import {
   type SwarmCounts,
   type SwarmStore,
 } from './store.ts';
-import { T_CLS, T_COUNT, T_DOWNLOADED, T_OFF, T_SEEDERS, T_WORDS, TorrentTable } from './torrent-table.ts';
+import {
+  T_CLS,
+  T_COUNT,
+  T_DOWNLOADED,
+  T_OFF,
+  T_SEEDERS,
+  T_WORDS,
+  TorrentTable,
+  torrentKey,
+} from './torrent-table.ts';
 
 export interface MemoryStoreOptions {
   maxTorrents: number;
@@ -73,7 +82,8 @@ export class MemoryStore implements SwarmStore {
     // The open-addressing indexes mask with size - 1, so sizes are powers of two.
     const n = 2 ** Math.ceil(Math.log2(Math.max(1, opts.initialCapacity ?? 1024)));
     this.torrents = new TorrentTable(n);
-    this.arenas = [new PeerArena(4, n), new PeerArena(16, n)];
+    const keyOf = (t: number): number => this.torrents.keyOf(t);
+    this.arenas = [new PeerArena(4, n, keyOf), new PeerArena(16, n, keyOf)];
     this.ips = FAST ? null : [new IpCounter(4, n), new IpCounter(16, n)];
     this.pool = new ListPool(n);
     this.maxPerIp = opts.maxPeersPerIp ?? 0;
@@ -93,14 +103,17 @@ export class MemoryStore implements SwarmStore {
     now: number,
   ): PutResult {
     const torrents = this.torrents;
-    let t = torrents.find(hash, hashOff);
-    if (t < 0) {
-      if (torrents.size >= this.opts.maxTorrents) return PUT_TORRENT_LIMIT;
-      t = torrents.insert(hash, hashOff);
-    }
+    const tk = torrentKey(hash, hashOff);
     const f = family === 4 ? 0 : 1;
     const arena = this.arenas[f];
-    let s = arena.find(t, addr, 0, port);
+    // Both lookups' memory loads at once (see PeerArena.peek), then the torrent's.
+    const hint = arena.peek(tk, addr, 0, port);
+    let t = torrents.find(hash, hashOff, tk);
+    if (t < 0) {
+      if (torrents.size >= this.opts.maxTorrents) return PUT_TORRENT_LIMIT;
+      t = torrents.insert(hash, hashOff, tk);
+    }
+    let s = hint >= 0 && arena.matches(hint, t, addr, 0, port) ? hint : arena.find(t, tk, addr, 0, port);
     let wasLeecher = false;
     let result: PutResult = PUT_OK;
     if (s < 0) {
@@ -113,7 +126,7 @@ export class MemoryStore implements SwarmStore {
         this.evictStalest(t, f);
         result = PUT_EVICTED;
       }
-      s = arena.insert(t, addr, 0, port);
+      s = arena.insert(t, tk, addr, 0, port);
       this.listAdd(t, f, s, seeder);
       if (prefixes !== null) prefixes.add(t * 2 + f, f === 1, addr, 0);
       if (!FAST) this.ips![f].add(addr, 0);
@@ -137,10 +150,11 @@ export class MemoryStore implements SwarmStore {
   }
 
   remove(hash: Uint8Array, hashOff: number, family: Family, addr: Uint8Array, port: number): boolean {
-    const t = this.torrents.find(hash, hashOff);
+    const tk = torrentKey(hash, hashOff);
+    const t = this.torrents.find(hash, hashOff, tk);
     if (t < 0) return false;
     const f = family === 4 ? 0 : 1;
-    const s = this.arenas[f].find(t, addr, 0, port);
+    const s = this.arenas[f].find(t, tk, addr, 0, port);
     if (s < 0) return false;
     this.removeSlot(f, s);
     this.releaseIfEmpty(t);
@@ -158,7 +172,7 @@ export class MemoryStore implements SwarmStore {
     sink: PeerSink,
   ): number {
     if (max <= 0) return 0;
-    const t = this.torrents.find(hash, hashOff);
+    const t = this.torrents.lookup(hash, hashOff);
     if (t < 0) return 0;
     const f = family === 4 ? 0 : 1;
     const rec = this.torrents.rec;
@@ -175,7 +189,7 @@ export class MemoryStore implements SwarmStore {
       self =
         this.lastPutFamily === f && last >= 0 && arena.matches(last, t, selfAddr, 0, selfPort)
           ? last
-          : arena.find(t, selfAddr, 0, selfPort);
+          : arena.find(t, this.torrents.keyOf(t), selfAddr, 0, selfPort);
     }
     const out = f === 0 ? sink.compact4 : sink.compact6;
     if (out !== null) max = Math.min(max, Math.floor((out.end - out.pos) / arena.alen));
@@ -226,7 +240,7 @@ export class MemoryStore implements SwarmStore {
   }
 
   counts(hash: Uint8Array, hashOff: number, out: SwarmCounts): SwarmCounts {
-    const t = this.torrents.find(hash, hashOff);
+    const t = this.torrents.lookup(hash, hashOff);
     if (t < 0) {
       out.seeders = 0;
       out.leechers = 0;
@@ -242,7 +256,7 @@ export class MemoryStore implements SwarmStore {
   }
 
   setDownloaded(hash: Uint8Array, hashOff: number, downloaded: number): boolean {
-    const t = this.torrents.find(hash, hashOff);
+    const t = this.torrents.lookup(hash, hashOff);
     if (t < 0) return false;
     this.torrents.rec[t * T_WORDS + T_DOWNLOADED] = downloaded;
     return true;

@@ -29,6 +29,17 @@ export const T_COUNT = 9;
 export const T_SEEDERS = 11;
 /** Per family: size class of the list segment (capacity SIZES[cls]). */
 export const T_CLS = 13;
+/** The info_hash's keyed hash (torrentKey), kept for rehashing and for peer lookups. */
+const T_KEY = 15;
+
+/**
+ * The keyed hash of an info_hash: the torrent index's key, and part of the peer index's
+ * key, so a request's peer lookup need not wait for its torrent lookup (tracker.put
+ * starts both at once).
+ */
+export function torrentKey(h: Uint8Array, off: number): number {
+  return hashBytes(h, off, 20, 0);
+}
 
 export class TorrentTable implements ListRefs {
   cap = 0;
@@ -39,7 +50,7 @@ export class TorrentTable implements ListRefs {
   high = 0;
   private freeHead = -1;
   private readonly index: IdIndex;
-  private readonly homeOf = (t: number): number => hashBytes(this.bytes, t * T_BYTES, 20, 0);
+  private readonly homeOf = (t: number): number => this.rec[t * T_WORDS + T_KEY]!;
   /**
    * One announce looks its torrent up three times (put, counts, select): the last hit
    * is checked first, a 20-byte compare instead of hashing and probing.
@@ -70,18 +81,33 @@ export class TorrentTable implements ListRefs {
     return this.rec[t * T_WORDS + T_DOWNLOADED]! >>> 0;
   }
 
-  find(h: Uint8Array, off: number): number {
-    const bytes = this.bytes;
+  /** Torrent t's torrentKey. */
+  keyOf(t: number): number {
+    return this.rec[t * T_WORDS + T_KEY]!;
+  }
+
+  /** The torrent with info_hash h[off, off + 20), or -1. */
+  lookup(h: Uint8Array, off: number): number {
+    return this.isLast(h, off) ? this.last : this.find(h, off, torrentKey(h, off));
+  }
+
+  private isLast(h: Uint8Array, off: number): boolean {
     const last = this.last;
-    if (last >= 0 && this.rec[last * T_WORDS + T_LIVE] === 1) {
-      const base = last * T_BYTES;
-      let k = 0;
-      while (k < 20 && bytes[base + k] === h[off + k]) k++;
-      if (k === 20) return last;
-    }
+    if (last < 0 || this.rec[last * T_WORDS + T_LIVE] !== 1) return false;
+    const bytes = this.bytes;
+    const base = last * T_BYTES;
+    let k = 0;
+    while (k < 20 && bytes[base + k] === h[off + k]) k++;
+    return k === 20;
+  }
+
+  /** lookup() for a caller that has the key (= torrentKey(h, off)) already. */
+  find(h: Uint8Array, off: number, key: number): number {
+    if (this.isLast(h, off)) return this.last;
+    const bytes = this.bytes;
     const index = this.index;
     const table = index.table;
-    let i = index.home(hashBytes(h, off, 20, 0));
+    let i = index.home(key);
     for (;;) {
       const t = table[i]!;
       if (t === EMPTY) return -1;
@@ -97,7 +123,7 @@ export class TorrentTable implements ListRefs {
   }
 
   /** A new torrent with empty lists (list segments are allocated on first peer). */
-  insert(h: Uint8Array, off: number): number {
+  insert(h: Uint8Array, off: number, key: number): number {
     if (this.index.full(this.size)) this.rehash(this.index.grownSize());
     let t = this.freeHead;
     if (t >= 0) {
@@ -113,7 +139,8 @@ export class TorrentTable implements ListRefs {
     this.rec[r + T_LIVE] = 1;
     this.rec[r + T_OFF] = EMPTY;
     this.rec[r + T_OFF + 1] = EMPTY;
-    this.index.place(this.homeOf(t), t);
+    this.rec[r + T_KEY] = key;
+    this.index.place(key, t);
     this.size++;
     return t;
   }
