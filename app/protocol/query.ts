@@ -170,11 +170,6 @@ export class QueryReader {
     return this.starts[i]! < 0 ? ONE : this.scratch;
   }
 
-  /** Value of parameter i as a latin1 string (for numbers and keywords). */
-  str(i: number): string {
-    return this.starts[i]! < 0 ? '1' : this.scratch.toString('latin1', this.starts[i], this.ends[i]);
-  }
-
   /** Whether parameter i's value is exactly `text` (ASCII), compared without a string. */
   is(i: number, text: string): boolean {
     const b = this.source(i);
