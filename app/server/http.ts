@@ -130,7 +130,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     numwantLimit: opts.numwantLimit,
     maxScrapeHashes: opts.maxScrapeHashes,
   };
-  routes = new TrackerRoutes(app, observer, opts.logger);
+  routes = new TrackerRoutes(app, observer, opts.logger, opts.trustProxy.length > 0);
   registerAnnounce(routes, deps);
   registerScrape(routes, deps);
   app.get('/heartbeat', (_req, reply) => reply.type('text/plain').send('ok'));

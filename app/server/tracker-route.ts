@@ -48,10 +48,15 @@ export class TrackerRoutes {
   /** writeHead's flat [name, value…] list per body length (Node only reads it). */
   private readonly heads: string[][] = [];
 
+  /**
+   * @param forwarded whether handlers read X-Forwarded-For (a trusted proxy is configured):
+   * Node builds a request's headers object only when asked, so without one it never is.
+   */
   constructor(
     private readonly app: FastifyInstance,
     private readonly observer: RequestObserver,
     private readonly logger: Logger,
+    private readonly forwarded: boolean,
   ) {
     // Fastify sets its own closing state before it runs preClose hooks: from then on
     // every request goes to Fastify, which answers 503 with Connection: close.
@@ -79,7 +84,8 @@ export class TrackerRoutes {
     const url = req.url ?? '';
     const route = this.match(url);
     if (route === null) return false;
-    const body = this.run(route, url, req.socket, req.headers['x-forwarded-for']);
+    const xff = this.forwarded ? req.headers['x-forwarded-for'] : undefined;
+    const body = this.run(route, url, req.socket, xff);
     res.writeHead(200, this.head(body.length));
     res.end(body);
     return true;
