@@ -124,6 +124,12 @@ export class QueryReader {
     return true;
   }
 
+  /** Parse the query of a request target (`/path?query`); no `?` is an empty query. */
+  parseTarget(url: string): boolean {
+    const q = url.indexOf('?');
+    return this.parse(url, q < 0 ? url.length : q + 1);
+  }
+
   /** The key in scratch[start, end): a constant string when it is a known one. */
   private key(start: number, end: number): string {
     const candidates = KEYS_BY_LENGTH[end - start];

@@ -1,6 +1,5 @@
 // GET /announce: raw query → AnnounceRequest → Tracker → bencoded reply (text/plain).
 
-import type { Logger } from 'pino';
 import { AnnounceEncoder } from '../protocol/announce-response.ts';
 import type { QueryReader } from '../protocol/query.ts';
 import type { Failure } from '../tracker/failures.ts';
@@ -23,7 +22,6 @@ import { ACTION_ANNOUNCE, type RequestObserver } from './observer.ts';
 import type { TrackerRoutes } from './tracker-route.ts';
 
 export interface HttpTrackerDeps {
-  logger: Logger;
   tracker: Tracker;
   query: QueryReader;
   clients: ClientAddress;
@@ -33,7 +31,7 @@ export interface HttpTrackerDeps {
 }
 
 const FAIL_ADDRESS: Failure = { reason: 'cannot tell the client address', never: true };
-const FAIL_QUERY = (why: string): Failure => ({ reason: `malformed query: ${why}`, never: true });
+export const FAIL_QUERY = (why: string): Failure => ({ reason: `malformed query: ${why}`, never: true });
 
 function event(q: QueryReader, i: number): AnnounceEvent {
   if (q.length(i) === 0) return EVENT_NONE;
@@ -49,12 +47,6 @@ function num(q: QueryReader, key: string): number {
   if (i < 0) return MISSING;
   const v = q.uint(i);
   return v < 0 || !Number.isSafeInteger(v) ? INVALID : v;
-}
-
-/** Where the query starts in a request URL (its length when there is none). */
-export function queryStart(url: string): number {
-  const q = url.indexOf('?');
-  return q < 0 ? url.length : q + 1;
 }
 
 export function registerAnnounce(routes: TrackerRoutes, deps: HttpTrackerDeps): void {
@@ -78,7 +70,7 @@ export function registerAnnounce(routes: TrackerRoutes, deps: HttpTrackerDeps): 
   });
 
   function parse(url: string, socket: object, xff: string | string[] | undefined): Failure | null {
-    if (!q.parse(url, queryStart(url))) return FAIL_QUERY(q.error!);
+    if (!q.parseTarget(url)) return FAIL_QUERY(q.error!);
     req.reset();
     const family = clients.resolve(socket, xff, req.addr);
     if (family === 0) return FAIL_ADDRESS;

@@ -4,7 +4,7 @@
 import { ScrapeEncoder } from '../protocol/announce-response.ts';
 import type { SwarmCounts } from '../swarm/store.ts';
 import { FAIL_INFO_HASH, FAIL_NO_HASHES, FAIL_TOO_MANY_HASHES, type Failure } from '../tracker/failures.ts';
-import { type HttpTrackerDeps, queryStart } from './http-announce.ts';
+import { FAIL_QUERY, type HttpTrackerDeps } from './http-announce.ts';
 import { ACTION_SCRAPE, LIMIT_SCRAPE_HASHES } from './observer.ts';
 import type { TrackerRoutes } from './tracker-route.ts';
 
@@ -15,7 +15,7 @@ export function registerScrape(routes: TrackerRoutes, deps: HttpTrackerDeps): vo
   const tooMany = FAIL_TOO_MANY_HASHES(maxScrapeHashes);
 
   function scrape(url: string): Buffer | Failure {
-    if (!q.parse(url, queryStart(url))) return { reason: `malformed query: ${q.error}`, never: true };
+    if (!q.parseTarget(url)) return FAIL_QUERY(q.error!);
     const hashes: Buffer[] = [];
     for (let i = 0; i < q.count; i++) {
       if (q.keys[i] !== 'info_hash') continue;

@@ -117,7 +117,6 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
   }) as unknown as FastifyInstance;
 
   const deps = {
-    logger: opts.logger,
     tracker: opts.tracker,
     // Room for a full scrape: each fully escaped info_hash takes 71 characters
     // (`info_hash=` + 60 + `&`), so the default 8192 would cap scrape.maxHashes near 115.

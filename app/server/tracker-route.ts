@@ -70,7 +70,7 @@ export class TrackerRoutes {
     const route: Route = { path, action, handle };
     this.routes.push(route);
     this.app.get(path, { exposeHeadRoute: false }, (request, reply) => {
-      const body = this.run(route, request.url, request.raw.socket, request.headers['x-forwarded-for']);
+      const body = this.run(route, request.url, request.raw.socket, this.xff(request.raw));
       return reply.code(200).header('content-type', 'text/plain').send(body);
     });
   }
@@ -84,8 +84,7 @@ export class TrackerRoutes {
     const url = req.url ?? '';
     const route = this.match(url);
     if (route === null) return false;
-    const xff = this.forwarded ? req.headers['x-forwarded-for'] : undefined;
-    const body = this.run(route, url, req.socket, xff);
+    const body = this.run(route, url, req.socket, this.xff(req));
     res.writeHead(200, this.head(body.length));
     res.end(body);
     return true;
@@ -98,6 +97,10 @@ export class TrackerRoutes {
       if (length <= CACHED_HEADS) this.heads[length] = h;
     }
     return h;
+  }
+
+  private xff(req: IncomingMessage): string | string[] | undefined {
+    return this.forwarded ? req.headers['x-forwarded-for'] : undefined;
   }
 
   /** The route whose path is the URL's whole path (no trailing slash, as Fastify routes it). */

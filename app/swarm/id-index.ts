@@ -14,11 +14,15 @@ const MAX_LOAD = 0.85;
 const GROWTH = 1.5;
 
 export class IdIndex {
-  table: Int32Array;
-  size: number;
-  private scale: number;
+  table = i32(0);
+  size = 0;
+  private scale = 0;
 
   constructor(size: number) {
+    this.allocate(size);
+  }
+
+  private allocate(size: number): void {
     this.size = Math.max(8, Math.ceil(size));
     this.table = i32(this.size).fill(EMPTY);
     this.scale = this.size / 4294967296;
@@ -72,9 +76,7 @@ export class IdIndex {
   /** Start over with `size` buckets (the caller places every live id again). */
   reset(size: number): void {
     retire(this.table);
-    this.size = Math.max(8, Math.ceil(size));
-    this.table = i32(this.size).fill(EMPTY);
-    this.scale = this.size / 4294967296;
+    this.allocate(size);
   }
 
   clear(): void {

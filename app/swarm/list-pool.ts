@@ -4,7 +4,7 @@
 // segments pile up (swarms grew past them or emptied), the pool is compacted into a
 // right-sized array instead of being grown.
 
-import { i32, retire } from './big-array.ts';
+import { grown, i32, retire } from './big-array.ts';
 
 /** SIZES[c] is the capacity of a segment of class c. */
 export const SIZES: readonly number[] = (() => {
@@ -65,10 +65,7 @@ export class ListPool {
   grow(need: number): void {
     let next = Math.ceil(this.data.length * 1.5);
     while (this.top + need > next) next = Math.ceil(next * 1.5);
-    const grown = i32(next);
-    grown.set(this.data.subarray(0, this.top));
-    retire(this.data);
-    this.data = grown;
+    this.data = grown(this.data, next);
   }
 
   release(off: number, cls: number): void {

@@ -380,8 +380,8 @@ export class MemoryStore implements SwarmStore {
     let off = rec[r + T_OFF]!;
     if (off < 0) {
       off = this.alloc(0);
-      this.torrents.rec[r + T_OFF] = off;
-      this.torrents.rec[r + T_CLS] = 0;
+      rec[r + T_OFF] = off;
+      rec[r + T_CLS] = 0;
     } else if (n === SIZES[rec[r + T_CLS]!]) {
       const cls = rec[r + T_CLS]! + 1;
       const next = this.alloc(cls);

@@ -218,6 +218,10 @@ describe('QueryReader without strings', () => {
     assert.equal(q.uint(0), 7);
     assert.equal(q.parse(url, url.length), true);
     assert.equal(q.count, 0);
+    assert.equal(q.parseTarget('/scrape?info_hash=%41&x'), true);
+    assert.deepEqual(q.keys.slice(0, q.count), ['info_hash', 'x']);
+    assert.equal(q.parseTarget('/scrape'), true);
+    assert.equal(q.count, 0, 'a target without ? has an empty query');
     const small = new QueryReader(8, 10);
     const long = `/x?${'a'.repeat(10)}`;
     assert.equal(small.parse(long, 3), true, 'maxLength counts from the offset');
