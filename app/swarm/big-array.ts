@@ -1,73 +1,34 @@
 // Typed arrays for the store's big tables. Large ones live in memory the engine maps
-// itself (a WebAssembly.Memory: fresh mmap'd pages, unmapped when collected) instead of
-// malloc: the store replaces its tables as they grow, and glibc keeps freed heap
-// chunks of these sizes mapped, so a tracker that grew to 1M peers would carry its old
-// tables in RSS for good (measured: ~37 B/peer). Small arrays stay on the normal heap.
+// itself (a WebAssembly.Memory: fresh mmap'd pages, never touched until written)
+// instead of malloc, and they grow in place: V8 reserves a memory's whole address
+// range up front, so Memory.grow() only makes more of it usable. A table that grows
+// therefore never leaves an old copy behind for the collector.
 //
-// A replaced table is unmapped only when V8 next runs a full collection, and a heap
-// that barely grows may not run one for a long time: after a 1M-peer load the list
-// pool's pre-compaction copy alone held 8 MB (8 B/peer). So the store hands replaced
-// tables to retire(), and once a few MB are waiting a full collection runs right after
-// the current request (a few ms on this small heap; tables grow geometrically, so that
-// is a few dozen times on the way to a million peers) and gives them back.
-
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+// That matters twice. A replaced mapped table is unmapped only at V8's next full
+// collection, which a heap that barely grows may not run for a long time (after a
+// 1M-peer load the replaced copies held 20+ MB). And forcing full collections to get
+// it back cost more than it saved: after a forced collection V8 kept taking its slow
+// property-definition paths in Node's stream and nextTick code (Runtime_
+// DefineKeyedOwnPropertyInLiteral, MigrateToMap: ~8 % of HTTP samples, for good).
+// Growing in place needs neither. Small arrays stay on the normal heap.
 
 const PAGE = 65536;
 const MAPPED_FROM = PAGE;
-/** Retired mapped bytes that are worth a full collection. */
-const COLLECT_FROM = 4 << 20;
-/** Long enough for the retiring code to drop its last reference, short enough to be prompt. */
-const COLLECT_DELAY_MS = 10;
 
-const mapped = new WeakSet<ArrayBuffer>();
-let retired = 0;
-let pending: NodeJS.Timeout | undefined;
-let collect: (() => void) | null | undefined;
+/** The memory behind each mapped buffer (its current one: grow() replaces the buffer). */
+const memories = new WeakMap<ArrayBuffer, WebAssembly.Memory>();
 
 function buffer(bytes: number): ArrayBuffer {
   if (bytes >= MAPPED_FROM) {
     try {
-      const b = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) }).buffer;
-      mapped.add(b);
-      return b;
+      const m = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) });
+      memories.set(m.buffer, m);
+      return m.buffer;
     } catch {
       // No address space for another memory (e.g. a low `ulimit -v`): use the heap.
     }
   }
   return new ArrayBuffer(bytes);
-}
-
-/** V8's full collection, reached without a command-line flag; null where refused. */
-function engineCollector(): (() => void) | null {
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc: unknown = runInNewContext('gc');
-    return typeof gc === 'function' ? (gc as () => void) : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * A table the store no longer uses (replaced by a bigger or compacted one): its pages
- * go back to the system soon rather than at V8's next full collection.
- */
-export function retire(old: ArrayBufferView): void {
-  const b = old.buffer as ArrayBuffer;
-  if (!mapped.has(b)) return;
-  mapped.delete(b);
-  retired += b.byteLength;
-  if (retired < COLLECT_FROM || pending !== undefined) return;
-  collect ??= engineCollector();
-  if (collect === null) return;
-  pending = setTimeout(() => {
-    pending = undefined;
-    retired = 0;
-    collect?.();
-  }, COLLECT_DELAY_MS);
-  pending.unref();
 }
 
 export function u8(n: number): Uint8Array {
@@ -82,10 +43,52 @@ export function i32(n: number): Int32Array {
   return new Int32Array(buffer(n * 4), 0, n);
 }
 
-/** A bigger array of the same kind holding old's contents (the rest zero). */
-export function grown<T extends Uint8Array | Uint32Array | Int32Array>(old: T, n: number): T {
-  const next = (old instanceof Uint8Array ? u8(n) : old instanceof Uint32Array ? u32(n) : i32(n)) as T;
-  next.set(old as never);
-  retire(old);
+type Table = Uint8Array | Uint32Array | Int32Array;
+
+function view<T extends Table>(like: T, b: ArrayBuffer, n: number): T {
+  return (
+    like instanceof Uint8Array
+      ? new Uint8Array(b, 0, n)
+      : like instanceof Uint32Array
+        ? new Uint32Array(b, 0, n)
+        : new Int32Array(b, 0, n)
+  ) as T;
+}
+
+/** The memory's buffer grown to hold `bytes`, or null when it cannot grow (then the caller copies). */
+function grownInPlace(m: WebAssembly.Memory, bytes: number): ArrayBuffer | null {
+  const have = m.buffer.byteLength;
+  if (bytes > have) {
+    try {
+      m.grow(Math.ceil((bytes - have) / PAGE));
+    } catch {
+      return null;
+    }
+    memories.set(m.buffer, m);
+  }
+  return m.buffer;
+}
+
+/**
+ * `old` with room for n elements: its contents kept, the rest zero. A mapped table
+ * grows in place (the old view is detached: use the returned one); others are copied.
+ * n below old's length gives the first n elements of the same memory.
+ */
+export function grown<T extends Table>(old: T, n: number): T {
+  const bytes = n * old.BYTES_PER_ELEMENT;
+  const m = old.byteOffset === 0 ? memories.get(old.buffer as ArrayBuffer) : undefined;
+  // Read before growing: growing detaches old's buffer.
+  const len = old.length;
+  const had = old.buffer.byteLength / old.BYTES_PER_ELEMENT;
+  const b = m === undefined ? null : grownInPlace(m, bytes);
+  if (b !== null) {
+    const next = view(old, b, n);
+    // Freshly grown pages are zero (and stay untouched, so not resident); only the
+    // old buffer's part past old's end may hold data (a shorter view was taken since).
+    if (n > len) next.fill(0, len, Math.min(n, had));
+    return next;
+  }
+  const next = view(old, buffer(bytes), n);
+  next.set(n < old.length ? (old.subarray(0, n) as never) : (old as never));
   return next;
 }

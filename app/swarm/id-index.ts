@@ -7,7 +7,7 @@
 // (h · size / 2^32), so the table grows by 1.5x at 85 % load instead of doubling at
 // 75 %: ~6 bytes per entry on average instead of ~8, which at 1M peers is 2 MiB.
 
-import { i32, retire } from './big-array.ts';
+import { grown, i32 } from './big-array.ts';
 
 export const EMPTY = -1;
 const MAX_LOAD = 0.85;
@@ -19,13 +19,7 @@ export class IdIndex {
   private scale = 0;
 
   constructor(size: number) {
-    this.allocate(size);
-  }
-
-  private allocate(size: number): void {
-    this.size = Math.max(8, Math.ceil(size));
-    this.table = i32(this.size).fill(EMPTY);
-    this.scale = this.size / 4294967296;
+    this.reset(size);
   }
 
   /** Home bucket of a 32-bit hash. */
@@ -73,10 +67,14 @@ export class IdIndex {
     t[i] = EMPTY;
   }
 
-  /** Start over with `size` buckets (the caller places every live id again). */
+  /**
+   * Start over with `size` buckets, all empty (the caller places every live id again):
+   * the same memory, grown in place, so growing leaves no old table behind.
+   */
   reset(size: number): void {
-    retire(this.table);
-    this.allocate(size);
+    this.size = Math.max(8, Math.ceil(size));
+    this.table = grown(this.table, this.size).fill(EMPTY);
+    this.scale = this.size / 4294967296;
   }
 
   clear(): void {

@@ -2,7 +2,7 @@
 // is known at any time without walking the store. Open addressing over flat arrays.
 // Only the normal build maintains it; the `fast` build compiles the calls out.
 
-import { i32, retire, u8 } from './big-array.ts';
+import { i32, u8 } from './big-array.ts';
 import { hashBytes } from './hash.ts';
 
 export class IpCounter {
@@ -64,6 +64,8 @@ export class IpCounter {
     }
   }
 
+  // Rebuilt into new tables (placing needs the old ones intact): the old pair is left to
+  // V8's next full collection, at most half the size of the new one.
   private resize(size: number): void {
     const oldKeys = this.keys;
     const oldRefs = this.refs;
@@ -76,8 +78,6 @@ export class IpCounter {
       this.keys.set(oldKeys.subarray(j * this.ilen, j * this.ilen + this.ilen), i * this.ilen);
       this.refs[i] = oldRefs[j]!;
     }
-    retire(oldKeys);
-    retire(oldRefs);
   }
 
   clear(): void {

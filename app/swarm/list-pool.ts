@@ -1,10 +1,10 @@
 // Per-torrent peer lists as segments of one shared Int32Array. Segment sizes grow by
 // ~1.4x per size class (1, 2, 3, 4, 5, 7, 9, …) with a free list per class, so 100k
 // small swarms cost a few bytes each instead of a JS array object apiece. When freed
-// segments pile up (swarms grew past them or emptied), the pool is compacted into a
-// right-sized array instead of being grown.
+// segments pile up (swarms grew past them or emptied), the pool is compacted in place
+// instead of being grown.
 
-import { grown, i32, retire } from './big-array.ts';
+import { grown, i32 } from './big-array.ts';
 
 /** SIZES[c] is the capacity of a segment of class c. */
 export const SIZES: readonly number[] = (() => {
@@ -22,11 +22,14 @@ const CLASSES = SIZES.length;
 export interface ListRefs {
   /** Lists are numbered 0 … lists - 1. */
   readonly lists: number;
-  /** Offset of list i's segment, or -1 when it has none. */
+  /**
+   * Offset of list i's segment, or -1 when it has none. While compact() runs it holds
+   * whatever moveList() last stored (compaction parks a word there).
+   */
   listOffset(i: number): number;
   /** Size class of list i's segment. */
   listClass(i: number): number;
-  /** List i's segment now starts at off. */
+  /** List i's segment now starts at off (or, during compact(), store a parked word). */
   moveList(i: number, off: number): void;
 }
 
@@ -75,26 +78,46 @@ export class ListPool {
   }
 
   /**
-   * Copy the live segments, in list order, into a new array with 10 % headroom and
-   * rewrite their offsets (`extra`: room the caller is about to allocate).
+   * Slide the live segments down over the free ones, in address order, in place (so
+   * compacting leaves no old array behind), and rewrite their offsets. Every segment
+   * below `top` is either some list's or on a free list; each gets a marker in its
+   * first word (the word itself waits in the list's offset meanwhile), then one pass
+   * over the pool walks segment by segment.
    */
-  compact(lists: ListRefs, extra: number): void {
+  compact(lists: ListRefs): void {
+    const d = this.data;
+    for (let c = 0; c < CLASSES; c++) {
+      for (let off = this.freeHead[c]!; off >= 0; ) {
+        const next = d[off]!;
+        d[off] = -2 - c;
+        off = next;
+      }
+    }
     const n = lists.lists;
-    let used = 0;
-    for (let i = 0; i < n; i++) if (lists.listOffset(i) >= 0) used += SIZES[lists.listClass(i)]!;
-    const next = i32(Math.max(1024, Math.ceil((used + extra) * 1.1)));
-    let top = 0;
     for (let i = 0; i < n; i++) {
       const off = lists.listOffset(i);
       if (off < 0) continue;
-      const size = SIZES[lists.listClass(i)]!;
-      next.set(this.data.subarray(off, off + size), top);
-      lists.moveList(i, top);
-      top += size;
+      lists.moveList(i, d[off]!);
+      d[off] = -2 - CLASSES - i;
     }
-    retire(this.data);
-    this.data = next;
-    this.top = top;
+    let to = 0;
+    for (let p = 0; p < this.top; ) {
+      const k = -2 - d[p]!;
+      if (k < 0) throw new Error(`list pool: no segment starts at ${p}`);
+      if (k < CLASSES) {
+        p += SIZES[k]!;
+        continue;
+      }
+      const i = k - CLASSES;
+      const size = SIZES[lists.listClass(i)]!;
+      const first = lists.listOffset(i);
+      if (to !== p) d.copyWithin(to, p, p + size);
+      d[to] = first;
+      lists.moveList(i, to);
+      to += size;
+      p += size;
+    }
+    this.top = to;
     this.freeSlots = 0;
     this.freeHead.fill(-1);
   }

@@ -358,7 +358,7 @@ export class MemoryStore implements SwarmStore {
   private alloc(cls: number): number {
     let off = this.pool.tryAlloc(cls);
     if (off >= 0) return off;
-    if (this.pool.fragmented()) this.pool.compact(this.torrents, SIZES[cls]!);
+    if (this.pool.fragmented()) this.pool.compact(this.torrents);
     else this.pool.grow(SIZES[cls]!);
     off = this.pool.tryAlloc(cls);
     if (off < 0) {

@@ -67,12 +67,12 @@ export class PeerArena {
     this.index = new IdIndex(initial * 1.5);
   }
 
+  // Slots from `high` on are never read before insert() fills them, so growing writes
+  // nothing there: the new capacity stays untouched, not resident, until used.
   private grow(cap: number): void {
-    const old = this.cap;
     this.w = grown(this.w, cap * this.words);
     this.u = new Uint32Array(this.w.buffer, this.w.byteOffset, cap * this.words);
     this.b = new Uint8Array(this.w.buffer, this.w.byteOffset, cap * this.rec);
-    for (let s = old; s < cap; s++) this.w[s * this.words + W_TORRENT] = EMPTY;
     this.cap = cap;
   }
 

@@ -4,7 +4,7 @@
 // the limit is on; then it holds one entry per distinct (torrent, prefix), never more
 // than there are peers. Open addressing over flat arrays, backward-shift deletion.
 
-import { i32, retire } from './big-array.ts';
+import { i32 } from './big-array.ts';
 import { fmix, mix, SEED_B, word } from './hash.ts';
 
 export class PrefixCounter {
@@ -77,6 +77,8 @@ export class PrefixCounter {
     }
   }
 
+  // Rebuilt into new tables (placing needs the old ones intact): the old pair is left to
+  // V8's next full collection, at most half the size of the new one.
   private resize(n: number): void {
     const oldKeys = this.keys;
     const oldRefs = this.refs;
@@ -91,8 +93,6 @@ export class PrefixCounter {
       this.keys[i * 3 + 2] = oldKeys[j * 3 + 2]!;
       this.refs[i] = oldRefs[j]!;
     }
-    retire(oldKeys);
-    retire(oldRefs);
   }
 
   clear(): void {

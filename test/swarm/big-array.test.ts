@@ -1,55 +1,61 @@
-// Replaced big tables go back to the system promptly: retire() of a few MB of mapped
-// tables runs one full collection right after, small or heap tables never do.
+// Big tables grow in place: a mapped table's memory is grown, never copied, so growing
+// leaves no old copy for the collector and the new part stays untouched (not resident)
+// until written. Small tables live on the heap and are copied.
 
 import assert from 'node:assert/strict';
-import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { grown, i32, retire, u8 } from '../../app/swarm/big-array.ts';
+import { grown, i32, u8, u32 } from '../../app/swarm/big-array.ts';
 
-/** Full (mark-compact) collections seen while `body` and the following `ms` run. */
-async function majorGcs(body: () => void, ms: number): Promise<number> {
-  let n = 0;
-  const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      const detail = (e as unknown as { detail?: { kind?: number } }).detail;
-      if (detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) n++;
-    }
-  });
-  obs.observe({ entryTypes: ['gc'] });
-  body();
-  await sleep(ms);
-  obs.disconnect();
-  return n;
+function rssKiB(): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
 }
 
-test('retiring 4 MB of mapped tables runs a full collection soon after', async () => {
-  const n = await majorGcs(() => {
-    const a = i32(1 << 20); // 4 MiB
-    a.fill(7);
-    retire(a);
-  }, 300);
-  assert.ok(n >= 1, `expected a full collection, saw ${n}`);
+test('a mapped table grows in place: contents kept, the rest zero, the old view detached', () => {
+  const a = i32(1 << 18); // 1 MiB: mapped
+  a.fill(-1);
+  const b = grown(a, 3 << 18);
+  assert.equal(a.length, 0, 'the old view is detached, so the memory was grown, not copied');
+  assert.equal(b.length, 3 << 18);
+  assert.equal(b[0], -1);
+  assert.equal(b[(1 << 18) - 1], -1);
+  assert.equal(b[1 << 18], 0);
+  assert.equal(b[(3 << 18) - 1], 0);
 });
 
-test('grown() retires the table it replaces', async () => {
-  const n = await majorGcs(() => {
-    let a = u8(3 << 20);
-    a[0] = 1;
-    a = grown(a, 5 << 20);
-    a = grown(a, 7 << 20);
-    assert.equal(a[0], 1);
-    assert.equal(a.length, 7 << 20);
-  }, 300);
-  assert.ok(n >= 1, `expected a full collection, saw ${n}`);
+test('growing past a shorter view of the same memory zeroes what the longer one left', () => {
+  const a = u32(1 << 17);
+  a.fill(9);
+  const short = grown(a, 100); // the first 100 elements of the same memory
+  assert.equal(short.length, 100);
+  assert.equal(short[99], 9);
+  const long = grown(short, 1 << 17);
+  assert.equal(long[99], 9);
+  assert.equal(long[100], 0);
+  assert.equal(long[(1 << 17) - 1], 0);
 });
 
-test('small heap arrays, and a table retired twice, do not count', async () => {
-  const n = await majorGcs(() => {
-    for (let i = 0; i < 20; i++) retire(i32(4096)); // 16 KiB each: on the heap, not mapped
-    const a = i32(1 << 19); // 2 MiB mapped
-    retire(a);
-    retire(a);
-  }, 300);
-  assert.equal(n, 0);
+test('a small heap table is copied into a bigger one (mapped once large enough)', () => {
+  const a = u8(1000);
+  a[999] = 5;
+  const b = grown(a, 200_000);
+  assert.equal(a.length, 1000, 'a heap array is left as it was');
+  assert.equal(a[999], 5);
+  assert.equal(b[999], 5);
+  assert.equal(b[1000], 0);
+  const c = grown(b, 400_000);
+  assert.equal(b.length, 0, 'the copy landed in mapped memory, which grows in place');
+  assert.equal(c[999], 5);
+});
+
+test('grown capacity costs no resident memory until it is written', () => {
+  let a = u8(1 << 20);
+  a.fill(1);
+  const before = rssKiB();
+  a = grown(a, 256 << 20); // +255 MiB of capacity
+  const after = rssKiB();
+  assert.equal(a[(1 << 20) - 1], 1);
+  assert.ok(after - before < 16 << 10, `RSS grew by ${after - before} KiB for untouched capacity`);
+  a.fill(2, 0, 32 << 20);
+  assert.ok(rssKiB() - before >= 30 << 10, 'writing 32 MiB makes it resident (the probe works)');
 });
