@@ -49,6 +49,8 @@ export class QueryReader {
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
   private readonly scratch: Buffer;
+  /** The raw query as bytes. */
+  private readonly input: Buffer;
   count = 0;
   error: QueryError | undefined;
 
@@ -57,6 +59,7 @@ export class QueryReader {
     readonly maxLength = 8192,
   ) {
     this.scratch = Buffer.allocUnsafe(maxLength);
+    this.input = Buffer.allocUnsafe(maxLength * 3 + 1024);
   }
 
   /** The decoded bytes: parameter i's value is buf[offset(i), offset(i) + length(i)). */
@@ -71,51 +74,69 @@ export class QueryReader {
   parse(raw: string, from = 0): boolean {
     this.count = 0;
     this.error = undefined;
-    const n = raw.length;
-    if (n - from > this.maxLength) return this.fail('too long');
-    let out = 0;
-    let i = from;
+    if (raw.length - from > this.maxLength) return this.fail('too long');
+    let s = raw;
+    let at = from;
+    // The input buffer holds 3 bytes per char of any query within maxLength: a
+    // longer path before it is cut off first (rare: tracker paths are short).
+    if (s.length * 3 > this.input.length) {
+      s = raw.slice(from);
+      at = 0;
+    }
+    // One native copy, then a loop over bytes: charCodeAt per char costs several
+    // times more (and more again on the concatenated strings Node may hand over).
+    // UTF-8 of an all-ASCII string is one byte per char; anything else is copied
+    // as latin1 once no char is wider than a byte.
+    if (this.input.write(s, 0, 'utf8') !== s.length) {
+      // A URL is bytes (latin1 in Node's HTTP parser): a wider char cannot be one, and
+      // truncating it to a byte would let two different queries read the same.
+      for (let i = at; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return this.fail('invalid character');
+      this.input.write(s, 0, 'latin1');
+    }
+    return this.decode(at, s.length);
+  }
+
+  /** The query in input[i, n) into the scratch buffer, parameter by parameter. */
+  private decode(i: number, n: number): boolean {
+    const inp = this.input;
+    const out = this.scratch;
+    let o = 0;
     while (i < n) {
       // One parameter: key up to '=' or '&', then value up to '&'.
-      const keyStart = out;
+      const keyStart = o;
       let hasValue = false;
       while (i < n) {
-        const c = raw.charCodeAt(i);
+        const c = inp[i]!;
         if (c === 0x26) break; // &
         if (c === 0x3d && !hasValue) {
           hasValue = true;
           i++;
-          this.keys[this.count] = this.key(keyStart, out);
-          this.starts[this.count] = out;
+          this.keys[this.count] = this.key(keyStart, o);
+          this.starts[this.count] = o;
           continue;
         }
         if (c === 0x25) {
           // %XX
           if (i + 2 >= n) return this.fail('malformed escape');
-          const hi = HEX[raw.charCodeAt(i + 1) & 0xff]!;
-          const lo = HEX[raw.charCodeAt(i + 2) & 0xff]!;
-          if (hi < 0 || lo < 0 || raw.charCodeAt(i + 1) > 0xff || raw.charCodeAt(i + 2) > 0xff) {
-            return this.fail('malformed escape');
-          }
-          this.scratch[out++] = (hi << 4) | lo;
+          const hi = HEX[inp[i + 1]!]!;
+          const lo = HEX[inp[i + 2]!]!;
+          if (hi < 0 || lo < 0) return this.fail('malformed escape');
+          out[o++] = (hi << 4) | lo;
           i += 3;
           continue;
         }
-        // A URL is bytes (latin1 in Node's HTTP parser): a wider char cannot be one, and
-        // truncating it to a byte would let two different queries read the same.
-        if (c > 0xff) return this.fail('invalid character');
-        this.scratch[out++] = c === 0x2b ? 0x20 : c;
+        out[o++] = c === 0x2b ? 0x20 : c;
         i++;
       }
-      if (out > keyStart || hasValue) {
+      if (o > keyStart || hasValue) {
         if (this.count >= this.maxParams) return this.fail('too many parameters');
         if (!hasValue) {
           // A bare key (`&compact&`) is a flag: it reads as the value "1".
-          this.keys[this.count] = this.key(keyStart, out);
+          this.keys[this.count] = this.key(keyStart, o);
           this.starts[this.count] = -1;
           this.ends[this.count] = -1;
         } else {
-          this.ends[this.count] = out;
+          this.ends[this.count] = o;
         }
         this.count++;
       }

@@ -60,9 +60,9 @@ export class ListPool {
     return off;
   }
 
-  /** Worth compacting rather than growing: a third of the used region is free segments. */
+  /** Worth compacting rather than growing: an eighth of the used region is free segments. */
   fragmented(): boolean {
-    return this.freeSlots * 3 > this.top;
+    return this.freeSlots * 8 > this.top;
   }
 
   grow(need: number): void {

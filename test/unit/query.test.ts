@@ -92,18 +92,7 @@ describe('QueryReader', () => {
     assert.equal(empty.keys[0], '');
   });
 
-  for (const bad of [
-    '%',
-    'a=%',
-    'a=%4',
-    'a=%zz',
-    'a=%G0',
-    'a=%0G',
-    'a=% 1',
-    '%%41',
-    'a=1&b=%4',
-    'a=%\u01411',
-  ]) {
+  for (const bad of ['%', 'a=%', 'a=%4', 'a=%zz', 'a=%G0', 'a=%0G', 'a=% 1', '%%41', 'a=1&b=%4']) {
     test(`malformed escape: ${JSON.stringify(bad)}`, () => {
       const q = new QueryReader();
       assert.equal(q.parse(bad), false);
@@ -112,7 +101,7 @@ describe('QueryReader', () => {
     });
   }
 
-  for (const bad of ['a=\u0100', 'a=中', '\u20ac=1', 'a=1&b=x\ud83d\ude00']) {
+  for (const bad of ['a=\u0100', 'a=中', '\u20ac=1', 'a=1&b=x\ud83d\ude00', 'a=%\u01411']) {
     test(`characters beyond one byte are refused: ${JSON.stringify(bad)}`, () => {
       const q = new QueryReader();
       assert.equal(q.parse(bad), false);
