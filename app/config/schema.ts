@@ -243,12 +243,16 @@ export const configSchema = {
         maxPeersPerTorrent: {
           type: 'integer',
           minimum: 1,
+          // The store keeps list positions in 24 bits (app/swarm/peer-arena.ts).
+          maximum: 16777215,
           default: 50000,
           description: 'Peers kept per torrent and address family; a new peer beyond it evicts the stalest.',
         },
         maxTorrents: {
           type: 'integer',
           minimum: 1,
+          // The store keeps torrent ids in 24 bits (app/swarm/peer-arena.ts).
+          maximum: 16777215,
           default: 2000000,
           description: 'Torrents kept; an announce for a new torrent beyond it gets a failure reason.',
         },

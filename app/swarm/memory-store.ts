@@ -7,7 +7,7 @@ import { FAST } from '../fast.ts';
 import type { Family } from '../protocol/address.ts';
 import { IpCounter } from './ip-counter.ts';
 import { ListPool, SIZES } from './list-pool.ts';
-import { PeerArena } from './peer-arena.ts';
+import { MAX_POSITION, NO_TORRENT, PeerArena } from './peer-arena.ts';
 import { PrefixCounter } from './prefix-counter.ts';
 import {
   type CompactOut,
@@ -77,8 +77,14 @@ export class MemoryStore implements SwarmStore {
   /** Family and slot of the last put: the requester that select() must leave out. */
   private lastPutFamily = -1;
   private lastPutSlot = -1;
+  /** The latest `now` put() was given: peers keep last-seen modulo 2^24, read against it. */
+  private clock = 0;
 
   constructor(private readonly opts: MemoryStoreOptions) {
+    // Peer records hold torrent ids and list positions in 24 bits (see PeerArena).
+    if (opts.maxTorrents > NO_TORRENT) throw new RangeError(`maxTorrents above ${NO_TORRENT}`);
+    if (opts.maxPeersPerTorrent > MAX_POSITION)
+      throw new RangeError(`maxPeersPerTorrent above ${MAX_POSITION}`);
     // The open-addressing indexes mask with size - 1, so sizes are powers of two.
     const n = 2 ** Math.ceil(Math.log2(Math.max(1, opts.initialCapacity ?? 1024)));
     this.torrents = new TorrentTable(n);
@@ -140,6 +146,7 @@ export class MemoryStore implements SwarmStore {
     const at = arena.idOff(s);
     for (let k = 0; k < 20; k++) ids[at + k] = peerId[idOff + k]!;
     arena.setSeen(s, now);
+    if (now > this.clock) this.clock = now;
     this.lastPutFamily = f;
     this.lastPutSlot = s;
     if ((completed || (wasLeecher && seeder)) && (arena.flags(s) & COUNTED) === 0) {
@@ -269,7 +276,7 @@ export class MemoryStore implements SwarmStore {
       const end = Math.min(arena.high, this.sweepSlot + budget);
       for (let s = this.sweepSlot; s < end; s++) {
         const t = arena.torrent(s);
-        if (t >= 0 && arena.seen(s) < cutoff) {
+        if (t >= 0 && arena.seen(s, this.clock) < cutoff) {
           this.removeSlot(f, s);
           this.releaseIfEmpty(t);
         }
@@ -311,7 +318,7 @@ export class MemoryStore implements SwarmStore {
             arena.b,
             arena.idOff(s),
             (arena.flags(s) & SEEDER) !== 0,
-            arena.seen(s),
+            arena.seen(s, this.clock),
           );
         }
       }
@@ -466,7 +473,7 @@ export class MemoryStore implements SwarmStore {
     let oldest = this.pool.data[off]!;
     for (let i = 1; i < n; i++) {
       const s = this.pool.data[off + i]!;
-      if (arena.seen(s) < arena.seen(oldest)) oldest = s;
+      if (arena.seen(s, this.clock) < arena.seen(oldest, this.clock)) oldest = s;
     }
     this.removeSlot(f, oldest);
   }

@@ -5,20 +5,25 @@
 // index probe and one or two cache lines, where an array per field cost one line each.
 // No JS object, no string, nothing for the GC to trace.
 //
-// Record (byte offsets): 0 torrent i32 (-1 = free slot) · 4 last-seen u32 (unix
-// seconds) · 8 list position i32 (free slots: next free slot) · 12 flags u8 · 13 unused
-// · 14 compact address+port (6 or 18 bytes) · then peer_id (20 bytes). 40 bytes for
-// IPv4, 52 for IPv6.
+// Record (byte offsets): 0 word: torrent in the low 24 bits (0xffffff = free slot),
+// flags in the high 8 · 4 list position, 24-bit · 7 last-seen, 24-bit (unix seconds
+// modulo 2^24: 194 days, read back against a later clock) · 10 compact address+port
+// (6 or 18 bytes) · then peer_id (20 bytes; a free slot keeps its next-free link
+// there). 36 bytes for IPv4, 48 for IPv6: packing the three counters into 10 bytes
+// instead of 13 + 1 spare saves 4 bytes per peer, a tenth of the record.
 
 import { grown, i32 } from './big-array.ts';
 import { hashBytes } from './hash.ts';
 import { EMPTY, IdIndex } from './id-index.ts';
 
-const W_TORRENT = 0;
-const W_SEEN = 1;
-const W_POS = 2;
-const B_FLAGS = 12;
-const B_ADDR = 14;
+/** Torrent ids fit in 24 bits; this one marks a free slot. */
+export const NO_TORRENT = 0xffffff;
+/** List positions fit in 24 bits. */
+export const MAX_POSITION = 0xffffff;
+const SEEN_MASK = 0xffffff;
+const B_POS = 4;
+const B_SEEN = 7;
+const B_ADDR = 10;
 
 export class PeerArena {
   /** Bytes of the compact form: address + 2-byte port (6 for IPv4, 18 for IPv6). */
@@ -32,11 +37,9 @@ export class PeerArena {
   /** Offset of the peer_id in a record. */
   private readonly idAt: number;
   cap = 0;
-  /** The records as words (torrent, position) … */
+  /** The records as words (torrent and flags, free links) … */
   w = i32(0);
-  /** … as unsigned words (last-seen) … */
-  u = new Uint32Array(this.w.buffer, 0, 0);
-  /** … and as bytes (flags, address, peer_id): the same memory. */
+  /** … and as bytes (position, last-seen, address, peer_id): the same memory. */
   b = new Uint8Array(this.w.buffer, 0, 0);
   count = 0;
   /** Slots [0, high) have been used at least once. */
@@ -46,7 +49,7 @@ export class PeerArena {
   private readonly homeOf = (s: number): number => {
     const off = s * this.rec + B_ADDR;
     const port = (this.b[off + this.ilen]! << 8) | this.b[off + this.ilen + 1]!;
-    return this.hashOf(this.torrentKey(this.w[s * this.words + W_TORRENT]!), this.b, off, port);
+    return this.hashOf(this.torrentKey(this.w[s * this.words]! & NO_TORRENT), this.b, off, port);
   };
 
   /**
@@ -71,39 +74,57 @@ export class PeerArena {
   // nothing there: the new capacity stays untouched, not resident, until used.
   private grow(cap: number): void {
     this.w = grown(this.w, cap * this.words);
-    this.u = new Uint32Array(this.w.buffer, this.w.byteOffset, cap * this.words);
     this.b = new Uint8Array(this.w.buffer, this.w.byteOffset, cap * this.rec);
     this.cap = cap;
   }
 
   /** Owning torrent of slot s, or -1 for a free slot. */
   torrent(s: number): number {
-    return this.w[s * this.words + W_TORRENT]!;
+    const t = this.w[s * this.words]! & NO_TORRENT;
+    return t === NO_TORRENT ? -1 : t;
   }
 
-  seen(s: number): number {
-    return this.u[s * this.words + W_SEEN]!;
+  /**
+   * Last-seen of slot s in unix seconds, given a clock at or after every setSeen() of
+   * a live slot, by less than 2^24 s (the store's sweep keeps peers far younger).
+   */
+  seen(s: number, clock: number): number {
+    const o = s * this.rec + B_SEEN;
+    const b = this.b;
+    const v = b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16);
+    return clock - ((clock - v) & SEEN_MASK);
   }
 
   setSeen(s: number, now: number): void {
-    this.u[s * this.words + W_SEEN] = now;
+    const o = s * this.rec + B_SEEN;
+    const b = this.b;
+    b[o] = now;
+    b[o + 1] = now >>> 8;
+    b[o + 2] = now >>> 16;
   }
 
   /** Position in the torrent's list. */
   pos(s: number): number {
-    return this.w[s * this.words + W_POS]!;
+    const o = s * this.rec + B_POS;
+    const b = this.b;
+    return b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16);
   }
 
   setPos(s: number, p: number): void {
-    this.w[s * this.words + W_POS] = p;
+    const o = s * this.rec + B_POS;
+    const b = this.b;
+    b[o] = p;
+    b[o + 1] = p >>> 8;
+    b[o + 2] = p >>> 16;
   }
 
   flags(s: number): number {
-    return this.b[s * this.rec + B_FLAGS]!;
+    return this.w[s * this.words]! >>> 24;
   }
 
   setFlags(s: number, flags: number): void {
-    this.b[s * this.rec + B_FLAGS] = flags;
+    const i = s * this.words;
+    this.w[i] = (this.w[i]! & NO_TORRENT) | (flags << 24);
   }
 
   /** Offset in `b` of slot s's compact address+port (written as-is into responses). */
@@ -128,12 +149,12 @@ export class PeerArena {
   peek(tk: number, a: Uint8Array, off: number, port: number): number {
     const s = this.index.table[this.index.home(this.hashOf(tk, a, off, port))]!;
     // Reading the record's torrent is the point (it brings the line in); no slot holds -2.
-    return s >= 0 && this.w[s * this.words + W_TORRENT] !== -2 ? s : -1;
+    return s >= 0 && this.w[s * this.words] !== -2 ? s : -1;
   }
 
   /** Whether slot s holds (torrent, address, port). */
   matches(s: number, t: number, a: Uint8Array, off: number, port: number): boolean {
-    if (this.w[s * this.words + W_TORRENT] !== t) return false;
+    if ((this.w[s * this.words]! & NO_TORRENT) !== t) return false;
     const ilen = this.ilen;
     const b = this.b;
     const base = s * this.rec + B_ADDR;
@@ -160,7 +181,7 @@ export class PeerArena {
     if (this.index.full(this.count)) this.rehash(this.index.grownSize());
     let s = this.freeHead;
     if (s >= 0) {
-      this.freeHead = this.w[s * this.words + W_POS]!;
+      this.freeHead = this.w[(s * this.rec + this.idAt) >> 2]!;
     } else {
       if (this.high === this.cap) this.grow(this.cap * 2);
       s = this.high++;
@@ -170,8 +191,7 @@ export class PeerArena {
     for (let k = 0; k < this.ilen; k++) b[base + k] = a[off + k]!;
     b[base + this.ilen] = port >>> 8;
     b[base + this.ilen + 1] = port & 0xff;
-    b[s * this.rec + B_FLAGS] = 0;
-    this.w[s * this.words + W_TORRENT] = t;
+    this.w[s * this.words] = t;
     this.index.place(this.hashOf(tk, a, off, port), s);
     this.count++;
     return s;
@@ -180,9 +200,8 @@ export class PeerArena {
   /** Free a slot and drop it from the index. */
   release(s: number): void {
     this.index.delete(s, this.homeOf);
-    this.w[s * this.words + W_TORRENT] = EMPTY;
-    this.b[s * this.rec + B_FLAGS] = 0;
-    this.w[s * this.words + W_POS] = this.freeHead;
+    this.w[s * this.words] = NO_TORRENT;
+    this.w[(s * this.rec + this.idAt) >> 2] = this.freeHead;
     this.freeHead = s;
     this.count--;
   }
@@ -193,7 +212,7 @@ export class PeerArena {
   }
 
   clear(): void {
-    for (let s = 0; s < this.high; s++) this.w[s * this.words + W_TORRENT] = EMPTY;
+    for (let s = 0; s < this.high; s++) this.w[s * this.words] = NO_TORRENT;
     this.index.clear();
     this.count = 0;
     this.high = 0;

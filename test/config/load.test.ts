@@ -369,7 +369,13 @@ describe('errors name the key, the value and what is allowed', () => {
       env: { TRAKX_DB_MAXPEERSPERTORRENT: '-5' },
       key: 'db.maxPeersPerTorrent',
       value: '"-5"',
-      allowed: /integer of at least 1/,
+      allowed: /integer from 1 to 16777215/,
+    },
+    {
+      env: { TRAKX_DB_MAXTORRENTS: '16777216' },
+      key: 'db.maxTorrents',
+      value: '"16777216"',
+      allowed: /integer from 1 to 16777215/,
     },
     {
       env: { TRAKX_NUMWANT_DEFAULT: '300' },

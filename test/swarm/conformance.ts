@@ -511,6 +511,31 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
       assert.deepEqual(six, [key(6, 2, 1), key(6, 3, 1), key(6, 4, 1)].sort());
     });
 
+    test('last-seen holds real unix times, across any binary boundary of them', () => {
+      // 106 * 2^24: a store that keeps fewer bits of the time must still order and
+      // report these exactly (sweep, eviction, snapshot).
+      const B = 1_778_384_896;
+      const s = makeStore({ maxTorrents: 100, maxPeersPerTorrent: 2 });
+      put(s, H, 4, 1, 1, { now: B - 5 });
+      put(s, H, 4, 2, 1, { now: B + 5 });
+      assert.equal(put(s, H, 4, 3, 1, { now: B + 100 }), PUT_EVICTED);
+      assert.deepEqual(
+        select(s, H, 4, null, 0, false, 10).keys().sort(),
+        [key(4, 2, 1), key(4, 3, 1)].sort(),
+      );
+      put(s, H2, 4, 1, 1, { now: B - 5 });
+      let done = false;
+      for (let i = 0; i < 100 && !done; i++) done = s.sweep(B, 1_000_000);
+      assert.equal(counts(s, H2).leechers, 0, 'seen before the cutoff: swept');
+      const seen = visitAll(s)
+        .normalised()
+        .flatMap((v) => v.peers.map((p) => p.replace(/ id=\S+/, '')));
+      assert.deepEqual(
+        seen.sort(),
+        [`${key(4, 2, 1)} seeder=false seen=${B + 5}`, `${key(4, 3, 1)} seeder=false seen=${B + 100}`].sort(),
+      );
+    });
+
     test('maxTorrents refuses a new torrent beyond the cap', () => {
       const s = makeStore({ maxTorrents: 2, maxPeersPerTorrent: 100 });
       assert.equal(put(s, hashOf(1), 4, 1, 1), PUT_OK);
