@@ -9,8 +9,15 @@ import { type Family, parseAddress } from '../protocol/address.ts';
 
 export class ClientAddress {
   private readonly trusted: BlockList | null;
-  /** Parsed socket addresses, cached per connection (keep-alive reuses them). */
-  private readonly cache = new WeakMap<object, { family: Family; bytes: Uint8Array }>();
+  /**
+   * The last socket address parsed, as text and bytes: consecutive requests mostly come
+   * from one client (keep-alive) or few. One entry instead of a per-socket WeakMap,
+   * whose entry per connection cost more than the parse it saved (ephemeron work in
+   * every scavenge).
+   */
+  private lastRemote = '';
+  private lastFamily: Family = 4;
+  private readonly lastBytes = new Uint8Array(16);
 
   constructor(trustProxy: readonly string[]) {
     if (trustProxy.length === 0) {
@@ -42,16 +49,19 @@ export class ClientAddress {
       }
       return 0;
     }
-    let hit = this.cache.get(socket);
-    if (hit === undefined) {
-      const bytes = new Uint8Array(16);
-      const family = parseAddress(remote, bytes);
-      if (family === 0) return 0;
-      hit = { family, bytes };
-      this.cache.set(socket, hit);
+    if (remote !== this.lastRemote) {
+      this.lastBytes.fill(0);
+      const family = parseAddress(remote, this.lastBytes);
+      if (family === 0) {
+        this.lastRemote = '';
+        return 0;
+      }
+      this.lastRemote = remote;
+      this.lastFamily = family;
     }
-    out.set(hit.bytes);
-    return hit.family;
+    const b = this.lastBytes;
+    for (let i = 0; i < 16; i++) out[i] = b[i]!;
+    return this.lastFamily;
   }
 
   private isTrusted(address: string): boolean {
