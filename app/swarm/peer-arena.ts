@@ -89,33 +89,34 @@ export class PeerArena {
    * a live slot, by less than 2^24 s (the store's sweep keeps peers far younger).
    */
   seen(s: number, clock: number): number {
-    const o = s * this.rec + B_SEEN;
-    const b = this.b;
-    const v = b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16);
-    return clock - ((clock - v) & SEEN_MASK);
+    return clock - ((clock - this.u24(s * this.rec + B_SEEN)) & SEEN_MASK);
   }
 
   setSeen(s: number, now: number): void {
-    const o = s * this.rec + B_SEEN;
-    const b = this.b;
-    b[o] = now;
-    b[o + 1] = now >>> 8;
-    b[o + 2] = now >>> 16;
+    this.setU24(s * this.rec + B_SEEN, now);
   }
 
   /** Position in the torrent's list. */
   pos(s: number): number {
-    const o = s * this.rec + B_POS;
+    return this.u24(s * this.rec + B_POS);
+  }
+
+  setPos(s: number, p: number): void {
+    this.setU24(s * this.rec + B_POS, p);
+  }
+
+  /** The 24-bit field at byte o (little-endian, on any platform). */
+  private u24(o: number): number {
     const b = this.b;
     return b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16);
   }
 
-  setPos(s: number, p: number): void {
-    const o = s * this.rec + B_POS;
+  /** Store v's low 24 bits at byte o. */
+  private setU24(o: number, v: number): void {
     const b = this.b;
-    b[o] = p;
-    b[o + 1] = p >>> 8;
-    b[o + 2] = p >>> 16;
+    b[o] = v;
+    b[o + 1] = v >>> 8;
+    b[o + 2] = v >>> 16;
   }
 
   flags(s: number): number {
