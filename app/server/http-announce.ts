@@ -2,7 +2,7 @@
 
 import { AnnounceEncoder } from '../protocol/announce-response.ts';
 import type { QueryReader } from '../protocol/query.ts';
-import type { Failure } from '../tracker/failures.ts';
+import { FAIL_QUERY, type Failure } from '../tracker/failures.ts';
 import {
   type AnnounceEvent,
   AnnounceRequest,
@@ -31,7 +31,6 @@ export interface HttpTrackerDeps {
 }
 
 const FAIL_ADDRESS: Failure = { reason: 'cannot tell the client address', never: true };
-export const FAIL_QUERY = (why: string): Failure => ({ reason: `malformed query: ${why}`, never: true });
 
 function event(q: QueryReader, i: number): AnnounceEvent {
   if (q.length(i) === 0) return EVENT_NONE;

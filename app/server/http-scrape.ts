@@ -3,8 +3,14 @@
 
 import { ScrapeEncoder } from '../protocol/announce-response.ts';
 import type { SwarmCounts } from '../swarm/store.ts';
-import { FAIL_INFO_HASH, FAIL_NO_HASHES, FAIL_TOO_MANY_HASHES, type Failure } from '../tracker/failures.ts';
-import { FAIL_QUERY, type HttpTrackerDeps } from './http-announce.ts';
+import {
+  FAIL_INFO_HASH,
+  FAIL_NO_HASHES,
+  FAIL_QUERY,
+  FAIL_TOO_MANY_HASHES,
+  type Failure,
+} from '../tracker/failures.ts';
+import type { HttpTrackerDeps } from './http-announce.ts';
 import { ACTION_SCRAPE, LIMIT_SCRAPE_HASHES } from './observer.ts';
 import type { TrackerRoutes } from './tracker-route.ts';
 

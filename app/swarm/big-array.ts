@@ -35,24 +35,14 @@ export function u8(n: number): Uint8Array {
   return new Uint8Array(buffer(n), 0, n);
 }
 
-export function u32(n: number): Uint32Array {
-  return new Uint32Array(buffer(n * 4), 0, n);
-}
-
 export function i32(n: number): Int32Array {
   return new Int32Array(buffer(n * 4), 0, n);
 }
 
-type Table = Uint8Array | Uint32Array | Int32Array;
+type Table = Uint8Array | Int32Array;
 
 function view<T extends Table>(like: T, b: ArrayBuffer, n: number): T {
-  return (
-    like instanceof Uint8Array
-      ? new Uint8Array(b, 0, n)
-      : like instanceof Uint32Array
-        ? new Uint32Array(b, 0, n)
-        : new Int32Array(b, 0, n)
-  ) as T;
+  return (like instanceof Uint8Array ? new Uint8Array(b, 0, n) : new Int32Array(b, 0, n)) as T;
 }
 
 /** The memory's buffer grown to hold `bytes`, or null when it cannot grow (then the caller copies). */

@@ -212,8 +212,8 @@ export class PeerArena {
     for (let s = 0; s < this.high; s++) if (this.torrent(s) >= 0) this.index.place(this.homeOf(s), s);
   }
 
+  // As after grow(): slots from `high` on are not read before insert() fills them.
   clear(): void {
-    for (let s = 0; s < this.high; s++) this.w[s * this.words] = NO_TORRENT;
     this.index.clear();
     this.count = 0;
     this.high = 0;

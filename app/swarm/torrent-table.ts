@@ -88,7 +88,7 @@ export class TorrentTable implements ListRefs {
 
   /** The torrent with info_hash h[off, off + 20), or -1. */
   lookup(h: Uint8Array, off: number): number {
-    return this.isLast(h, off) ? this.last : this.find(h, off, torrentKey(h, off));
+    return this.isLast(h, off) ? this.last : this.probe(h, off, torrentKey(h, off));
   }
 
   private isLast(h: Uint8Array, off: number): boolean {
@@ -103,7 +103,11 @@ export class TorrentTable implements ListRefs {
 
   /** lookup() for a caller that has the key (= torrentKey(h, off)) already. */
   find(h: Uint8Array, off: number, key: number): number {
-    if (this.isLast(h, off)) return this.last;
+    return this.isLast(h, off) ? this.last : this.probe(h, off, key);
+  }
+
+  /** The index probe behind lookup() and find(), once the last hit did not match. */
+  private probe(h: Uint8Array, off: number, key: number): number {
     const bytes = this.bytes;
     const index = this.index;
     const table = index.table;
@@ -178,9 +182,10 @@ export class TorrentTable implements ListRefs {
     this.rec[(i >> 1) * T_WORDS + T_OFF + (i & 1)] = off;
   }
 
+  // Records from `high` on are never read before insert() fills them (as after grow()),
+  // so clearing forgets them instead of writing every page of the table.
   clear(): void {
     this.last = -1;
-    this.rec.fill(0);
     this.index.clear();
     this.size = 0;
     this.high = 0;

@@ -20,6 +20,7 @@ export const FAIL_TORRENT_LIMIT = f('tracker is full: it tracks no new torrents 
 export const FAIL_NO_HASHES = f('scrape needs at least one info_hash');
 export const FAIL_TOO_MANY_HASHES = (max: number): Failure =>
   f(`too many info_hashes: at most ${max} per scrape`);
+export const FAIL_QUERY = (why: string): Failure => f(`malformed query: ${why}`);
 export const FAIL_RATE = f('too many announces from your address: slow down and retry later', false);
 export const FAIL_PEERS_PER_IP = f('too many peers from your address in this torrent', false);
 export const FAIL_DENIED = f('this torrent is blocked on this tracker');

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { grown, i32, u8, u32 } from '../../app/swarm/big-array.ts';
+import { grown, i32, u8 } from '../../app/swarm/big-array.ts';
 
 function rssKiB(): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
@@ -24,7 +24,7 @@ test('a mapped table grows in place: contents kept, the rest zero, the old view 
 });
 
 test('growing past a shorter view of the same memory zeroes what the longer one left', () => {
-  const a = u32(1 << 17);
+  const a = i32(1 << 17);
   a.fill(9);
   const short = grown(a, 100); // the first 100 elements of the same memory
   assert.equal(short.length, 100);
