@@ -26,7 +26,7 @@ export interface AnnounceFields {
 }
 
 export class AnnounceEncoder {
-  private readonly out = new BencodeWriter(16 * 1024);
+  private readonly out = new BencodeWriter(64 * 1024);
   private readonly dictPeers = new BencodeWriter(16 * 1024);
   private readonly out4: CompactOut;
   private readonly out6: CompactOut;
@@ -90,7 +90,7 @@ export class AnnounceEncoder {
     } else {
       w.raw(K_PEERS).list().raw(this.dictPeers.buf.subarray(0, this.dictPeers.pos)).end();
     }
-    return w.end().copy();
+    return w.end().take();
   }
 }
 
@@ -106,7 +106,7 @@ const K_FILES_DL = K_DOWNLOADED;
 
 /** The HTTP scrape response (BEP 48): `files` maps each 20-byte hash to its counts. */
 export class ScrapeEncoder {
-  private readonly w = new BencodeWriter(8 * 1024);
+  private readonly w = new BencodeWriter(64 * 1024);
 
   begin(): this {
     this.w.reset().dict().raw(K_FILES).dict();
@@ -129,6 +129,6 @@ export class ScrapeEncoder {
   }
 
   finish(): Buffer {
-    return this.w.end().end().copy();
+    return this.w.end().end().take();
   }
 }

@@ -1,26 +1,36 @@
-// Bencode writer (BEP 3) into one reusable buffer. Only what responses need: dicts,
-// lists, integers and byte strings. Keys are written by the caller in sorted order.
-// No intermediate objects: the writer appends bytes and the caller copies out once.
+// Bencode writer (BEP 3). Only what responses need: dicts, lists, integers and byte
+// strings. Keys are written by the caller in sorted order. No intermediate objects: the
+// writer appends bytes to its buffer, and the caller either copies the result out
+// (copy(), the buffer is then reused) or takes it as a view (take(), see there).
+
+/** take() starts a new buffer when less than this is left for the next reply. */
+const TAKE_ROOM = 4096;
 
 export class BencodeWriter {
   buf: Buffer;
   pos = 0;
+  /** Where the current result starts: 0, or past the results take() handed out. */
+  private start = 0;
 
-  constructor(size = 64 * 1024) {
+  /** @param size the buffer's size, and of each new one take() starts. */
+  constructor(private readonly size = 64 * 1024) {
     this.buf = Buffer.allocUnsafe(size);
   }
 
   reset(): this {
-    this.pos = 0;
+    this.pos = this.start;
     return this;
   }
 
   /** Make room for n more bytes (grows rarely: the default fits every normal reply). */
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
+    const len = this.pos - this.start;
+    const next = Buffer.allocUnsafe(Math.max(this.size, 2 * (len + n)));
+    this.buf.copy(next, 0, this.start, this.pos);
     this.buf = next;
+    this.start = 0;
+    this.pos = len;
   }
 
   dict(): this {
@@ -43,9 +53,14 @@ export class BencodeWriter {
 
   /** Pre-encoded bytes, e.g. a key made once with `encodeKey`. */
   raw(bytes: Uint8Array): this {
-    this.ensure(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    const n = bytes.length;
+    this.ensure(n);
+    const buf = this.buf;
+    const at = this.pos;
+    // Keys are a few bytes: a loop beats set()'s fixed cost several times over.
+    if (n <= 64) for (let k = 0; k < n; k++) buf[at + k] = bytes[k]!;
+    else buf.set(bytes, at);
+    this.pos = at + n;
     return this;
   }
 
@@ -113,8 +128,26 @@ export class BencodeWriter {
   /** A copy of what was written (the writer's buffer is reused for the next reply). */
   copy(): Buffer {
     // allocUnsafe takes small replies from Node's shared pool; no subarray view needed.
-    const out = Buffer.allocUnsafe(this.pos);
-    this.buf.copy(out, 0, 0, this.pos);
+    const out = Buffer.allocUnsafe(this.pos - this.start);
+    this.buf.copy(out, 0, this.start, this.pos);
+    return out;
+  }
+
+  /**
+   * What was written, as a view of the writer's buffer, which is then never written
+   * there again: the next result goes after it, and into a new buffer once this one is
+   * nearly full (the old one lives on while views of it do, like Node's Buffer pool).
+   * No copy: for a small reply, copy()'s allocation and copy cost as much as writing it.
+   */
+  take(): Buffer {
+    const out = this.buf.subarray(this.start, this.pos);
+    // 8-byte aligned, as Node's pool aligns its slices.
+    const next = (this.pos + 7) & ~7;
+    if (this.buf.length - next < TAKE_ROOM) {
+      this.buf = Buffer.allocUnsafe(this.size);
+      this.start = 0;
+    } else this.start = next;
+    this.pos = this.start;
     return out;
   }
 }

@@ -79,6 +79,8 @@ export class MemoryStore implements SwarmStore {
   private lastPutSlot = -1;
   /** The latest `now` put() was given: peers keep last-seen modulo 2^24, read against it. */
   private clock = 0;
+  /** Sink of touch()'s reads. */
+  protected touched = 0;
 
   constructor(private readonly opts: MemoryStoreOptions) {
     // Peer records hold torrent ids and list positions in 24 bits (see PeerArena).
@@ -206,6 +208,7 @@ export class MemoryStore implements SwarmStore {
     // Everyone fits: send them all. With even one more than max (the requester may not
     // be in the list) which peers go must be random, so that takes the stride walk.
     if (m <= max) {
+      this.touch(arena, base, 0, 1, m, m);
       for (let i = 0; i < m; i++) {
         const s = list[base + i]!;
         if (s === self) continue;
@@ -219,6 +222,8 @@ export class MemoryStore implements SwarmStore {
     let step = 1 + Math.floor(Math.random() * (m - 1));
     while (gcd(step, m) !== 1) step = step + 1 === m ? 1 : step + 1;
     let p = Math.floor(Math.random() * m);
+    // One more than max: the requester may be among them.
+    this.touch(arena, base, p, step, m, max + 1);
     for (let i = 0; i < m && sent < max; i++) {
       const s = list[base + p]!;
       if (s !== self) {
@@ -229,6 +234,27 @@ export class MemoryStore implements SwarmStore {
       if (p >= m) p -= m;
     }
     return sent;
+  }
+
+  /**
+   * Read one byte of the address of each of the `count` peers at list positions p,
+   * p+step, … (mod m), before select copies them. The peers' records lie anywhere in the
+   * arena, so each is usually a cache (and TLB) miss under load. Here the loads do not
+   * depend on one another and the loop is a few instructions long, so the CPU keeps
+   * all the misses in flight at once; in the copy loop, several times longer per peer,
+   * only a few of them overlap.
+   */
+  private touch(arena: PeerArena, base: number, p: number, step: number, m: number, count: number): void {
+    const list = this.pool.data;
+    const b = arena.b;
+    let any = 0;
+    for (let i = 0; i < count && i < m; i++) {
+      any |= b[arena.addrOff(list[base + p]!)]!;
+      p += step;
+      if (p >= m) p -= m;
+    }
+    // Kept, so that the compiler cannot drop the loads as unused.
+    this.touched = any;
   }
 
   /** One selected peer: copied straight into the compact buffer, or handed to the sink. */

@@ -82,6 +82,38 @@ describe('BencodeWriter', () => {
     assert.deepEqual(encodeKey('ü'), Buffer.concat([Buffer.from('2:'), Buffer.from('ü')]));
   });
 
+  test('take() hands out views that later results never overwrite', () => {
+    const w = new BencodeWriter(8192);
+    const taken: Buffer[] = [];
+    const expected: string[] = [];
+    // Enough results to run past the first buffer several times, some larger than it.
+    for (let i = 0; i < 400; i++) {
+      const payload = Buffer.alloc(i % 50 === 49 ? 20_000 : i % 97, 0x61 + (i % 26));
+      w.reset().dict().raw(encodeKey('n')).int(i).raw(encodeKey('s')).bytes(payload).end();
+      taken.push(w.take());
+      expected.push(`d1:ni${i}e1:s${payload.length}:${payload.toString('latin1')}e`);
+    }
+    for (let i = 0; i < taken.length; i++) assert.equal(taken[i]!.toString('latin1'), expected[i]);
+    assert.ok(new Set(taken.map((b) => b.buffer)).size > 1, 'new buffers were started');
+    assert.ok(w.buf.length <= 8192 * 8, `the buffer stays near its size (${w.buf.length})`);
+  });
+
+  test('reset() after take() starts the next result empty', () => {
+    const w = new BencodeWriter(64);
+    w.int(1);
+    assert.equal(w.take().toString(), 'i1e');
+    w.int(22);
+    w.reset().int(3);
+    assert.equal(w.take().toString(), 'i3e');
+  });
+
+  test('raw() copies long pre-encoded bytes too', () => {
+    const w = new BencodeWriter(16);
+    const long = encodeKey('k'.repeat(300));
+    w.raw(long);
+    assert.deepEqual(w.copy(), long);
+  });
+
   test('the buffer grows from one byte to whatever is written, keeping what was there', () => {
     const w = new BencodeWriter(1);
     const big = Buffer.alloc(100_000, 0x61);
