@@ -116,8 +116,11 @@ describe('Prometheus and Grafana against a live tracker', () => {
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
     ]);
+    // Successful scrapes only (up is 0 for a failed one), and the latest one must have
+    // succeeded: a failed scrape marks every series stale, so the instant queries below
+    // would come back empty. A scrape has 1 s here, and a busy CI host can stall longer.
     const up = async () => {
-      const r = await query('sum(count_over_time(up{job="trakx"}[1m]))');
+      const r = await query('sum(sum_over_time(up{job="trakx"}[1m])) and on() (up{job="trakx"} == 1)');
       const v = (r.data?.result[0] as { value?: [number, string] } | undefined)?.value?.[1];
       return v === undefined ? 0 : Number(v);
     };
