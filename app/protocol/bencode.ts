@@ -53,14 +53,8 @@ export class BencodeWriter {
 
   /** Pre-encoded bytes, e.g. a key made once with `encodeKey`. */
   raw(bytes: Uint8Array): this {
-    const n = bytes.length;
-    this.ensure(n);
-    const buf = this.buf;
-    const at = this.pos;
-    // Keys are a few bytes: a loop beats set()'s fixed cost several times over.
-    if (n <= 64) for (let k = 0; k < n; k++) buf[at + k] = bytes[k]!;
-    else buf.set(bytes, at);
-    this.pos = at + n;
+    this.ensure(bytes.length);
+    this.append(bytes, 0, bytes.length);
     return this;
   }
 
@@ -108,13 +102,19 @@ export class BencodeWriter {
 
   bytes(bytes: Uint8Array, start = 0, end = bytes.length): this {
     this.strHeader(end - start);
+    this.append(bytes, start, end);
+    return this;
+  }
+
+  /** bytes[start, end) at pos, room already made. */
+  private append(bytes: Uint8Array, start: number, end: number): void {
     const buf = this.buf;
     const at = this.pos - start;
-    // A byte loop for short strings: subarray() would allocate a view per call.
+    // A byte loop for short runs (keys, addresses): set() has a high fixed cost, and
+    // subarray() would allocate a view per call.
     if (end - start <= 64) for (let k = start; k < end; k++) buf[at + k] = bytes[k]!;
-    else buf.set(bytes.subarray(start, end), this.pos);
+    else buf.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), this.pos);
     this.pos += end - start;
-    return this;
   }
 
   /** A text string, UTF-8 encoded. */
