@@ -222,7 +222,7 @@ export class MemoryStore implements SwarmStore {
     let step = 1 + Math.floor(Math.random() * (m - 1));
     while (gcd(step, m) !== 1) step = step + 1 === m ? 1 : step + 1;
     let p = Math.floor(Math.random() * m);
-    // One more than max: the requester may be among them.
+    // One more than max (at most m, as m > max here): the requester may be among them.
     this.touch(arena, base, p, step, m, max + 1);
     for (let i = 0; i < m && sent < max; i++) {
       const s = list[base + p]!;
@@ -237,8 +237,8 @@ export class MemoryStore implements SwarmStore {
   }
 
   /**
-   * Read one byte of the address of each of the `count` peers at list positions p,
-   * p+step, … (mod m), before select copies them. The peers' records lie anywhere in the
+   * Read one byte of the address of each of the `count` (≤ m) peers at list positions
+   * p, p+step, … (mod m), before select copies them. The peers' records lie anywhere in the
    * arena, so each is usually a cache (and TLB) miss under load. Here the loads do not
    * depend on one another and the loop is a few instructions long, so the CPU keeps
    * all the misses in flight at once; in the copy loop, several times longer per peer,
@@ -248,7 +248,7 @@ export class MemoryStore implements SwarmStore {
     const list = this.pool.data;
     const b = arena.b;
     let any = 0;
-    for (let i = 0; i < count && i < m; i++) {
+    for (let i = 0; i < count; i++) {
       any |= b[arena.addrOff(list[base + p]!)]!;
       p += step;
       if (p >= m) p -= m;
