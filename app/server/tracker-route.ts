@@ -5,15 +5,17 @@
 //
 // They are answered on Node's raw request, ahead of Fastify (see serve()): routing,
 // request/reply objects and hooks cost about as much as a whole announce, and these two
-// routes need none of it. Fastify keeps the same routes as its own, for the requests the
-// fast path leaves to it (while closing, so they get its 503). No HEAD twin: a HEAD must
-// not store a peer, and it goes to Fastify, which has no HEAD route for them (404).
+// routes need none of it; requests that arrive together are answered together (burst.ts).
+// Fastify keeps the same routes as its own, for the requests the fast path leaves to it
+// (while closing, so they get its 503). No HEAD twin: a HEAD must not store a peer, and
+// it goes to Fastify, which has no HEAD route for them (404).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { encodeFailure } from '../protocol/bencode.ts';
 import type { Failure } from '../tracker/failures.ts';
+import { Burst } from './burst.ts';
 import {
   type Action,
   PROTO_HTTP,
@@ -47,6 +49,7 @@ export class TrackerRoutes {
   private closing = false;
   /** writeHead's flat [name, value…] list per body length (Node only reads it). */
   private readonly heads: string[][] = [];
+  private readonly burst: Burst<Route, IncomingMessage, ServerResponse>;
 
   /**
    * @param forwarded whether handlers read X-Forwarded-For (a trusted proxy is configured):
@@ -64,6 +67,11 @@ export class TrackerRoutes {
       this.closing = true;
       done();
     });
+    this.burst = new Burst(
+      (route, req, res) => this.answer(route, req, res),
+      // run() catches the handler's errors; this is Node refusing the write.
+      (err) => this.logger.error({ err }, 'http reply failed'),
+    );
   }
 
   add(path: string, action: Action, handle: TrackerHandler): void {
@@ -84,10 +92,20 @@ export class TrackerRoutes {
     const url = req.url ?? '';
     const route = this.match(url);
     if (route === null) return false;
-    const body = this.run(route, url, req.socket, this.xff(req));
+    // A connection that closes after this reply is answered at once: its cost is its own
+    // setup and teardown, which a burst does not share (queued, with Connection: close,
+    // it measured ~7 % more CPU per request). Unless a burst is waiting: it may hold
+    // requests pipelined ahead of this one, which must see their effect first.
+    if (res.shouldKeepAlive || this.burst.pending > 0) this.burst.push(route, req, res);
+    else this.answer(route, req, res);
+    return true;
+  }
+
+  /** One request of a burst (see burst.ts), answered in the check phase it was read in. */
+  private answer(route: Route, req: IncomingMessage, res: ServerResponse): void {
+    const body = this.run(route, req.url!, req.socket, this.xff(req));
     res.writeHead(200, this.head(body.length));
     res.end(body);
-    return true;
   }
 
   private head(length: number): string[] {

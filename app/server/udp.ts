@@ -1,10 +1,12 @@
 // The UDP tracker socket: binds udp.ip:udp.port, sizes the kernel buffers, and passes
-// each datagram to the UdpHandler, sending back whatever reply it built. With the
-// default ip `::` one dual-stack socket serves IPv4 (seen as ::ffff:a.b.c.d) and IPv6.
+// each datagram to the UdpHandler (a burst at a time, see burst.ts), sending back
+// whatever reply it built. With the default ip `::` one dual-stack socket serves IPv4
+// (seen as ::ffff:a.b.c.d) and IPv6.
 
 import { createSocket, type Socket } from 'node:dgram';
 import type { Logger } from 'pino';
 import type { Tracker } from '../tracker/tracker.ts';
+import { Burst } from './burst.ts';
 import type { RequestObserver } from './observer.ts';
 import { ConnectionIds } from './udp-connection-id.ts';
 import { UdpHandler } from './udp-handler.ts';
@@ -46,17 +48,20 @@ export async function startUdpServer(opts: UdpServerOptions): Promise<UdpServer>
     logger,
   });
 
-  socket.on('message', (msg, rinfo) => {
-    try {
+  let closed = false;
+  const burst = new Burst<Buffer, string, number>(
+    (msg, address, port) => {
+      // Datagrams read before close() are dropped with the socket, as later ones are.
+      if (closed) return;
       // A reply that met a full kernel buffer waits in the send queue still pointing at
       // the shared reply buffer; give the handler a new one rather than overwrite it.
       if (socket.getSendQueueCount() > 0) handler.renewBuffer();
-      const n = handler.handle(msg, msg.length, rinfo.address, rinfo.port);
-      if (n > 0) socket.send(handler.out, 0, n, rinfo.port, rinfo.address);
-    } catch (err) {
-      logger.error({ err }, 'udp send failed');
-    }
-  });
+      const n = handler.handle(msg, msg.length, address, port);
+      if (n > 0) socket.send(handler.out, 0, n, port, address);
+    },
+    (err) => logger.error({ err }, 'udp send failed'),
+  );
+  socket.on('message', (msg, rinfo) => burst.push(msg, rinfo.address, rinfo.port));
   // Without a listener an 'error' event would end the process.
   socket.on('error', (err) => logger.warn({ err }, 'udp socket error'));
 
@@ -71,6 +76,7 @@ export async function startUdpServer(opts: UdpServerOptions): Promise<UdpServer>
     address: bound.address,
     handler,
     close() {
+      closed = true;
       ids.close();
       closing ??= new Promise<void>((resolve) => socket.close(() => resolve()));
       return closing;

@@ -175,6 +175,32 @@ describe('dual-stack service (udp.ip ::)', () => {
         }
         assert.equal(seen.size, n);
       });
+
+      test('datagrams sent back to back are answered in arrival order', async () => {
+        // Read in one wakeup and answered as one burst: each announce must still see the
+        // ones before it, and the scrape sent last must see them all.
+        const n = 20;
+        const swarm = hash20(`order-${family}`);
+        for (let i = 0; i < n; i++)
+          c.send(
+            announcePacket({ connId: id, infoHash: swarm, port: 30000 + i, txid: 200000 + i }),
+            svc.udpPort,
+          );
+        c.send(scrapePacket(id, 299999, [swarm]), svc.udpPort);
+        const leechersSeen = new Map<number, number>();
+        let scraped: { seeders: number; completed: number; leechers: number } | undefined;
+        for (let i = 0; i <= n; i++) {
+          const b = await c.next(3000);
+          assert.ok(b, `reply ${i} of ${n + 1}`);
+          if (b.readUInt32BE(0) === 2) scraped = decodeScrapeReply(b).entries[0];
+          else {
+            const r = decodeAnnounceReply(b, family);
+            leechersSeen.set(r.txid - 200000, r.leechers);
+          }
+        }
+        for (let i = 0; i < n; i++) assert.equal(leechersSeen.get(i), i + 1, `announce ${i}`);
+        assert.deepEqual(scraped, { seeders: 0, completed: 0, leechers: n });
+      });
     });
   }
 
