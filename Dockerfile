@@ -31,4 +31,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.TRAKX_HTTP_PORT || 1337) + '/heartbeat').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # SIGTERM (docker stop) makes trakx close its sockets and save the snapshot.
 STOPSIGNAL SIGTERM
-CMD ["node", "--max-semi-space-size=8", "dist/trakx.js", "run"]
+CMD ["node", "--max-semi-space-size=8", "--min-semi-space-size=8", "dist/trakx.js", "run"]

@@ -25,7 +25,7 @@ const first = await build({
   sourcemap: fast ? 'inline' : true,
   write: !fast,
   define: { TRAKX_FAST: fast ? 'true' : 'false' },
-  banner: { js: '#!/usr/bin/env -S node --max-semi-space-size=8' },
+  banner: { js: '#!/usr/bin/env -S node --max-semi-space-size=8 --min-semi-space-size=8' },
 });
 
 if (fast) {

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
+#!/usr/bin/env -S node --max-semi-space-size=8 --min-semi-space-size=8
 // Entry point for `npx trakx`: runs the compiled bundle, building it first when
 // the package was installed from a clean clone (dist/ is not committed).
 import { existsSync } from 'node:fs';

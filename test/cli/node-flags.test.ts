@@ -24,8 +24,8 @@ test('npm start and the Dockerfile pass the flags', () => {
   const dockerCmd = read('Dockerfile').match(/^CMD (\[.*\])$/m)?.[1];
   assert.ok(dockerCmd, 'a CMD line');
   const cmd = JSON.parse(dockerCmd) as string[];
+  assert.ok(start.includes(`node ${NODE_FLAGS.join(' ')} dist/trakx.js run`), start);
   for (const flag of NODE_FLAGS) {
-    assert.match(start, new RegExp(`node ${flag} dist/trakx\\.js run`));
     assert.ok(cmd.indexOf(flag) > 0 && cmd.indexOf(flag) < cmd.indexOf('dist/trakx.js'), flag);
   }
 });

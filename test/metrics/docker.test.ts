@@ -102,6 +102,9 @@ describe('Dockerfile', () => {
     assert.match(runtime, /^EXPOSE 1337\/tcp 1337\/udp$/m);
     assert.match(runtime, /^HEALTHCHECK .*CMD \["node", "-e", .*\/heartbeat/ms);
     assert.doesNotMatch(runtime, /curl|wget/);
-    assert.match(runtime, /^CMD \["node", "--max-semi-space-size=8", "dist\/trakx\.js", "run"\]$/m);
+    assert.match(
+      runtime,
+      /^CMD \["node", "--max-semi-space-size=8", "--min-semi-space-size=8", "dist\/trakx\.js", "run"\]$/m,
+    );
   });
 });
