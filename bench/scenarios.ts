@@ -464,7 +464,8 @@ function httpScenario(ctx: Ctx): Scenario {
     conditions:
       `${ctx.wrk ? 'wrk' : 'autocannon'} (1 thread, ${connections} connections) cycling through the announce URLs of the pool's ` +
       'peers (compact, numwant 50), first with keep-alive, then with `Connection: close` (a new TCP connection per ' +
-      'announce). Trackers are pre-loaded over UDP with the same peers. A sample of replies is fetched and decoded after each. ' +
+      `announce), each measured for ${q(ctx, 6, 1)} s after ${q(ctx, 2, 1)} s of the same load that is not (JIT warm-up). ` +
+      'Trackers are pre-loaded over UDP with the same peers. A sample of replies is fetched and decoded after each. ' +
       'opentracker closes every connection after its reply (no keep-alive), so its keep-alive figure is really a new ' +
       'connection per announce too (the last column counts those closes).',
     targets: HTTP_TARGETS,
@@ -488,6 +489,7 @@ function httpScenario(ctx: Ctx): Scenario {
         workDir: c.workDir,
         connections,
         seconds: q(c, 6, 1),
+        warmupSeconds: q(c, 2, 1),
         trackerPid: target.pid,
         autocannonScript: c.children['http-autocannon'],
       };
