@@ -101,7 +101,7 @@ export class TrackerRoutes {
     return true;
   }
 
-  /** One request of a burst (see burst.ts), answered in the check phase it was read in. */
+  /** Run the route's handler and write its reply: at once, or as one request of a burst. */
   private answer(route: Route, req: IncomingMessage, res: ServerResponse): void {
     const body = this.run(route, req.url!, req.socket, this.xff(req));
     res.writeHead(200, this.head(body.length));
