@@ -138,7 +138,6 @@ export async function runHttpLoad(o: HttpRunOptions): Promise<HttpLoadResult> {
 
 /** One run of the load tool for `seconds`; its own figures. */
 async function drive(o: HttpRunOptions, seconds: number): Promise<ToolFigures> {
-  let r: ToolFigures;
   if (o.wrk) {
     const script = join(o.workDir, 'announce.lua');
     writeFileSync(script, WRK_SCRIPT);
@@ -168,7 +167,7 @@ async function drive(o: HttpRunOptions, seconds: number): Promise<ToolFigures> {
       p50_us: number;
       p99_us: number;
     };
-    r = {
+    return {
       requests: j.requests,
       seconds: j.duration_us / 1e6,
       errors: j.errors,
@@ -176,24 +175,23 @@ async function drive(o: HttpRunOptions, seconds: number): Promise<ToolFigures> {
       p50Ms: j.p50_us / 1000,
       p99Ms: j.p99_us / 1000,
     };
-  } else {
-    const out = await capture([
-      ...o.pin,
-      process.execPath,
-      o.autocannonScript,
-      JSON.stringify({
-        port: o.port,
-        urlFile: o.urlFile,
-        close: o.close,
-        connections: o.connections,
-        seconds,
-      }),
-    ]);
-    const line = out.split('\n').find((l) => l.startsWith('{'));
-    if (!line) throw new Error(`autocannon printed no summary: ${out.slice(-400)}`);
-    r = JSON.parse(line) as ToolFigures;
   }
-  return r;
+  // Without wrk: autocannon, run as its own process.
+  const out = await capture([
+    ...o.pin,
+    process.execPath,
+    o.autocannonScript,
+    JSON.stringify({
+      port: o.port,
+      urlFile: o.urlFile,
+      close: o.close,
+      connections: o.connections,
+      seconds,
+    }),
+  ]);
+  const line = out.split('\n').find((l) => l.startsWith('{'));
+  if (!line) throw new Error(`autocannon printed no summary: ${out.slice(-400)}`);
+  return JSON.parse(line) as ToolFigures;
 }
 
 function capture(argv: string[]): Promise<string> {
