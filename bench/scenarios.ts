@@ -458,13 +458,15 @@ function httpScenario(ctx: Ctx): Scenario {
     ? { torrents: 500, peers: 5000, layout: 'spread', seederShare: 0.75 }
     : { torrents: 10_000, peers: 100_000, layout: 'spread', seederShare: 0.75 };
   const connections = 64;
+  const seconds = q(ctx, 6, 1);
+  const warmupSeconds = q(ctx, 2, 1);
   return {
     id: 'http',
     title: `HTTP announces, ${fmtCount(pool.torrents)} torrents / ${fmtCount(pool.peers)} peers`,
     conditions:
       `${ctx.wrk ? 'wrk' : 'autocannon'} (1 thread, ${connections} connections) cycling through the announce URLs of the pool's ` +
       'peers (compact, numwant 50), first with keep-alive, then with `Connection: close` (a new TCP connection per ' +
-      `announce), each measured for ${q(ctx, 6, 1)} s after ${q(ctx, 2, 1)} s of the same load that is not (JIT warm-up). ` +
+      `announce), each measured for ${seconds} s after ${warmupSeconds} s of the same load that is not (JIT warm-up). ` +
       'Trackers are pre-loaded over UDP with the same peers. A sample of replies is fetched and decoded after each. ' +
       'opentracker closes every connection after its reply (no keep-alive), so its keep-alive figure is really a new ' +
       'connection per announce too (the last column counts those closes).',
@@ -488,8 +490,8 @@ function httpScenario(ctx: Ctx): Scenario {
         urlFile,
         workDir: c.workDir,
         connections,
-        seconds: q(c, 6, 1),
-        warmupSeconds: q(c, 2, 1),
+        seconds,
+        warmupSeconds,
         trackerPid: target.pid,
         autocannonScript: c.children['http-autocannon'],
       };

@@ -30,6 +30,19 @@ export class Burst<A, B, C> {
     return this.n;
   }
 
+  /**
+   * Run this request at once, unless a burst is waiting: then it joins the burst, since
+   * requests queued ahead of it (pipelined on its connection, say) must take effect first.
+   * Errors go to onError either way.
+   */
+  runNow(a: A, b: B, c: C): void {
+    if (this.n > 0) {
+      this.push(a, b, c);
+      return;
+    }
+    this.runOne(a, b, c);
+  }
+
   push(a: A, b: B, c: C): void {
     const n = this.n;
     this.qa[n] = a;
@@ -51,17 +64,21 @@ export class Burst<A, B, C> {
       this.qa[i] = undefined;
       this.qb[i] = undefined;
       this.qc[i] = undefined;
-      try {
-        this.run(a, b, c);
-      } catch (err) {
-        // A throw out of an immediate would end the process; one request's must not.
-        try {
-          this.onError(err);
-        } catch {
-          // the error sink itself failed: nothing left to tell
-        }
-      }
+      this.runOne(a, b, c);
     }
     this.n = 0;
   };
+
+  private runOne(a: A, b: B, c: C): void {
+    try {
+      this.run(a, b, c);
+    } catch (err) {
+      // A throw out of an immediate would end the process; one request's must not.
+      try {
+        this.onError(err);
+      } catch {
+        // the error sink itself failed: nothing left to tell
+      }
+    }
+  }
 }

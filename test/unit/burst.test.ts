@@ -106,6 +106,27 @@ describe('Burst', () => {
     assert.equal(b.pending, 0);
   });
 
+  test('runNow runs at once when nothing waits, and queues behind a waiting burst', async () => {
+    const ran: number[] = [];
+    const errors: string[] = [];
+    const b = new Burst<number, null, null>(
+      (n) => {
+        if (n === 9) throw new Error('nine');
+        ran.push(n);
+      },
+      (e) => errors.push((e as Error).message),
+    );
+    b.runNow(1, null, null);
+    assert.deepEqual(ran, [1], 'ran inside runNow()');
+    b.runNow(9, null, null);
+    assert.deepEqual(errors, ['nine'], 'its error went to the sink, not to the caller');
+    b.push(2, null, null);
+    b.runNow(3, null, null);
+    assert.deepEqual(ran, [1], 'queued behind 2, not run ahead of it');
+    await checkPhase();
+    assert.deepEqual(ran, [1, 2, 3]);
+  });
+
   test('queued requests are released once run', async () => {
     const b = new Burst<object, object, object>(
       () => {},
@@ -115,9 +136,7 @@ describe('Burst', () => {
     b.push(held, held, held);
     await checkPhase();
     // The slots are cleared, so the queue keeps nothing alive between bursts.
-    const slots = (b as unknown as { qa: unknown[]; qb: unknown[]; qc: unknown[] }).qa
-      .concat((b as unknown as { qb: unknown[] }).qb)
-      .concat((b as unknown as { qc: unknown[] }).qc);
-    assert.ok(slots.every((x) => x === undefined));
+    const q = b as unknown as { qa: unknown[]; qb: unknown[]; qc: unknown[] };
+    assert.ok([...q.qa, ...q.qb, ...q.qc].every((x) => x === undefined));
   });
 });
