@@ -8,6 +8,20 @@ import { Burst } from '../../app/server/burst.ts';
 
 const checkPhase = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** A burst of numbers that records what ran and what failed; `failing` throws. */
+function recorder(failing: number) {
+  const ran: number[] = [];
+  const errors: string[] = [];
+  const b = new Burst<number, null, null>(
+    (n) => {
+      if (n === failing) throw new Error(`fail ${n}`);
+      ran.push(n);
+    },
+    (e) => errors.push((e as Error).message),
+  );
+  return { b, ran, errors };
+}
+
 describe('Burst', () => {
   test('runs pushed requests in order in the check phase, not during push', async () => {
     const ran: string[] = [];
@@ -43,19 +57,11 @@ describe('Burst', () => {
   });
 
   test('a request that throws is reported and the rest of the burst still runs', async () => {
-    const ran: number[] = [];
-    const errors: string[] = [];
-    const b = new Burst<number, null, null>(
-      (n) => {
-        if (n === 2) throw new Error('boom');
-        ran.push(n);
-      },
-      (e) => errors.push((e as Error).message),
-    );
+    const { b, ran, errors } = recorder(2);
     for (let i = 1; i <= 4; i++) b.push(i, null, null);
     await checkPhase();
     assert.deepEqual(ran, [1, 3, 4]);
-    assert.deepEqual(errors, ['boom']);
+    assert.deepEqual(errors, ['fail 2']);
     // The queue is usable afterwards.
     b.push(5, null, null);
     await checkPhase();
@@ -107,19 +113,11 @@ describe('Burst', () => {
   });
 
   test('runNow runs at once when nothing waits, and queues behind a waiting burst', async () => {
-    const ran: number[] = [];
-    const errors: string[] = [];
-    const b = new Burst<number, null, null>(
-      (n) => {
-        if (n === 9) throw new Error('nine');
-        ran.push(n);
-      },
-      (e) => errors.push((e as Error).message),
-    );
+    const { b, ran, errors } = recorder(9);
     b.runNow(1, null, null);
     assert.deepEqual(ran, [1], 'ran inside runNow()');
     b.runNow(9, null, null);
-    assert.deepEqual(errors, ['nine'], 'its error went to the sink, not to the caller');
+    assert.deepEqual(errors, ['fail 9'], 'its error went to the sink, not to the caller');
     b.push(2, null, null);
     b.runNow(3, null, null);
     assert.deepEqual(ran, [1], 'queued behind 2, not run ahead of it');
