@@ -18,6 +18,7 @@ import {
   NULL_OBSERVER,
   type RequestObserver,
 } from './observer.ts';
+import { keepTickShape } from './tick-shape.ts';
 import { TrackerRoutes } from './tracker-route.ts';
 
 /** Connection-level limits (config `limits.*`); times in seconds. */
@@ -50,6 +51,8 @@ export interface HttpServerOptions {
 }
 
 export async function createHttpServer(opts: HttpServerOptions): Promise<FastifyInstance> {
+  // Node's streams call nextTick a few times per reply: keep its fast path (tick-shape.ts).
+  void keepTickShape();
   const observer = opts.observer ?? NULL_OBSERVER;
   const limits = opts.limits ?? DEFAULT_HTTP_LIMITS;
   const requestMs = Math.max(1, Math.round(limits.requestTimeout * 1000));
