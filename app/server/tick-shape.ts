@@ -4,13 +4,13 @@
 // ({[async_id_symbol]: …, [trigger_async_id_symbol]: …, callback, args}); Node's streams
 // call it a few times per HTTP reply. V8 holds the map transitions such a literal walks
 // only weakly, and tick objects live for microseconds, so a full collection that runs
-// while none is queued frees those maps. From then on the literal never gets a stable
-// inline cache again: every nextTick goes through V8's runtime
+// while none is queued can free those maps. In our profiles the literal then never
+// settled again: every nextTick went through V8's runtime for the rest of the process
 // (Runtime_DefineKeyedOwnPropertyInLiteral, MigrateToMap, TransitionToDataProperty …),
-// for good. Under keep-alive HTTP load that was ~2.5 µs per request, about an eighth of
-// an announce. Whether it happened depended on when the first full collection ran:
-// a tracker started from a snapshot usually escaped it, one filled by its first
-// announces did not. One live tick object keeps its map, and through it the chain.
+// ~2.5 µs per keep-alive HTTP request, about an eighth of an announce. Whether it
+// happened depended on when the first full collection ran: a tracker started from a
+// snapshot usually escaped it, one filled by its first announces did not. One live tick
+// object keeps its map, and through it the chain.
 
 import { executionAsyncResource } from 'node:async_hooks';
 
