@@ -53,6 +53,20 @@ for (const host of HOSTS) {
         assert.deepEqual(Object.keys(f), ['complete', 'downloaded', 'incomplete']);
     });
 
+    test('every byte value comes back unchanged, and the body is Content-Length bytes', async () => {
+      // Replies are handed to Node as latin1 text (tracker-route.ts): any other encoding
+      // would change the bytes from 0x80 up, and with them the keys and the length.
+      const hashes: Buffer[] = [];
+      for (let h = 0; h < 13; h++)
+        hashes.push(Buffer.from(Array.from({ length: 20 }, (_, i) => (h * 20 + i) & 0xff)));
+      const res = await get(host, svc.httpPort, scrapePath(hashes));
+      assert.equal(Number(res.headers['content-length']), res.body.length);
+      const files = trackerReply(res).files as Files;
+      assert.deepEqual(Object.keys(files), hashes.sort(Buffer.compare).map(key));
+      const all = new Set(Buffer.concat(Object.keys(files).map((k) => Buffer.from(k, 'latin1'))));
+      assert.equal(all.size, 256);
+    });
+
     test('a hash asked for twice is answered once', async () => {
       const a = freshHash();
       const b = freshHash();
