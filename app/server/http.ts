@@ -9,6 +9,7 @@ import { QueryReader } from '../protocol/query.ts';
 import type { Tracker } from '../tracker/tracker.ts';
 import { ClientAddress } from './client-address.ts';
 import { registerAnnounce } from './http-announce.ts';
+import { OneShotFront } from './http-oneshot.ts';
 import { registerScrape } from './http-scrape.ts';
 import { registerStatic } from './http-static.ts';
 import {
@@ -59,6 +60,28 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
   const idleMs = Math.max(1, Math.round(limits.idleTimeout * 1000));
   // Set once Fastify exists: the tracker routes answer ahead of it (tracker-route.ts).
   let routes: TrackerRoutes | undefined;
+  // One per listening server (Fastify builds a second one for a second address).
+  const fronts: OneShotFront[] = [];
+  const clientError = (err: NodeJS.ErrnoException, socket: Socket): void => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    let status = 400;
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      status = 408;
+      observer.limitHit(LIMIT_TIMEOUT);
+    } else if (err.code === 'HPE_HEADER_OVERFLOW') {
+      status = 431;
+      observer.limitHit(LIMIT_HEADER_SIZE);
+    }
+    // Plain words only: parser details stay in the server.
+    const text = STATUS_CODES[status]!.toLowerCase();
+    if (socket.writable) {
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\nConnection: close\r\n\r\n${text}`,
+      );
+    }
+    socket.destroy();
+  };
+  const requestTimeout = Object.assign(new Error('request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
   const app = Fastify({
     // Our own server (Fastify also builds any second listener through it), so the
     // tracker routes see each request before Fastify's router does.
@@ -77,6 +100,19 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
         },
       );
       server.keepAliveTimeout = idleMs;
+      fronts.push(
+        new OneShotFront(
+          server,
+          { oneShot: (url, socket, xff) => routes?.oneShot(url, socket, xff) ?? null },
+          {
+            maxHeaderSize: limits.maxHeaderSize,
+            requestMs,
+            forwarded: opts.trustProxy.length > 0,
+            // What node:http does when its request timeout fires: clientError, 408.
+            onTimeout: (socket) => clientError(requestTimeout, socket),
+          },
+        ),
+      );
       // Socket inactivity backstop (e.g. a client that stops reading its response).
       server.setTimeout(requestMs + idleMs);
       return server;
@@ -86,25 +122,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     connectionTimeout: requestMs + idleMs,
     // Tracker requests are GETs: no legitimate request has a body worth buffering.
     bodyLimit: 4096,
-    clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
-      if (err.code === 'ECONNRESET' || socket.destroyed) return;
-      let status = 400;
-      if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-        status = 408;
-        observer.limitHit(LIMIT_TIMEOUT);
-      } else if (err.code === 'HPE_HEADER_OVERFLOW') {
-        status = 431;
-        observer.limitHit(LIMIT_HEADER_SIZE);
-      }
-      // Plain words only: parser details stay in the server.
-      const text = STATUS_CODES[status]!.toLowerCase();
-      if (socket.writable) {
-        socket.write(
-          `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\nConnection: close\r\n\r\n${text}`,
-        );
-      }
-      socket.destroy();
-    },
+    clientErrorHandler: clientError,
     // No Fastify logger: it would build a child logger for every request (measured
     // ~20 % of an announce's CPU). The few things worth logging go to opts.logger.
     logger: false,
@@ -133,6 +151,11 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     maxScrapeHashes: opts.maxScrapeHashes,
   };
   routes = new TrackerRoutes(app, observer, opts.logger, opts.trustProxy.length > 0);
+  // Before Fastify closes the servers: connections still silent would hold server.close().
+  app.addHook('preClose', (done) => {
+    for (const front of fronts) front.close();
+    done();
+  });
   registerAnnounce(routes, deps);
   registerScrape(routes, deps);
   app.get('/heartbeat', (_req, reply) => reply.type('text/plain').send('ok'));

@@ -100,6 +100,17 @@ export class TrackerRoutes {
     return true;
   }
 
+  /**
+   * The reply body for a one-shot GET read by the connection front (http-oneshot.ts), run at
+   * once: it is its connection's only request, so nothing queued can be ahead of it. Null
+   * for any other path, or while closing, which leaves the request to node:http and Fastify.
+   */
+  oneShot(url: string, socket: object, xff: string | undefined): Buffer | null {
+    if (this.closing) return null;
+    const route = this.match(url);
+    return route === null ? null : this.run(route, url, socket, xff);
+  }
+
   /** Run the route's handler and write its reply: at once, or as one request of a burst. */
   private answer(route: Route, req: IncomingMessage, res: ServerResponse): void {
     const body = this.run(route, req.url!, req.socket, this.xff(req));

@@ -97,3 +97,37 @@ test('pipelined keep-alive requests get their replies in order on one connection
   const files = bdict(bodies[3]!).files;
   for (const hash of hashes) assert.equal(entryOf(files, hash).incomplete, 1);
 });
+
+test('one announce sent every way a client opens a connection gets the same reply body', async () => {
+  // HTTP/1.1 close and HTTP/1.0 take the one-shot front (http-oneshot.ts); keep-alive, a
+  // split head and an HTTP/1.0 keep-alive take node:http. The peer re-announces each time,
+  // so every reply must be the same bytes (but for the jittered interval).
+  const hash = freshHash();
+  const target = announcePath({ hash, id: peerId(20), port: 7100, numwant: 10 });
+  const close = request('GET', target);
+  const sends: [string, Buffer | Buffer[]][] = [
+    ['HTTP/1.1 close', close],
+    ['HTTP/1.0', Buffer.from(`GET ${target} HTTP/1.0\r\n\r\n`, 'latin1')],
+    [
+      'HTTP/1.0 keep-alive',
+      Buffer.from(`GET ${target} HTTP/1.0\r\nConnection: keep-alive\r\n\r\n`, 'latin1'),
+    ],
+    ['HTTP/1.1 keep-alive', request('GET', target, false)],
+    ['split head', [close.subarray(0, 30), close.subarray(30)]],
+  ];
+  const bodies: string[] = [];
+  for (const [name, bytes] of sends) {
+    const res = await rawHttp(svc.httpPort, bytes, { chunkDelayMs: 30, timeoutMs: 3000 });
+    assert.equal(res.status, 200, name);
+    const head = res.data.subarray(0, res.data.indexOf('\r\n\r\n')).toString('latin1');
+    assert.match(head, /\r\ncontent-type: text\/plain\r\n/i, name);
+    const len = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1]);
+    const body = res.data.subarray(head.length + 4, head.length + 4 + len);
+    assert.equal(body.length, len, name);
+    assert.equal(bdict(body).incomplete, 1, name);
+    // The interval is jittered per reply; everything else must be the same bytes.
+    bodies.push(body.toString('latin1').replace(/8:intervali\d+e/, '8:intervali0e'));
+  }
+  for (let i = 1; i < bodies.length; i++) assert.equal(bodies[i], bodies[0], sends[i]![0]);
+  assert.equal(await complete(hash), 1);
+});
