@@ -1,9 +1,8 @@
-// The head of a one-shot HTTP/1.x GET, read straight from a connection's first chunk.
-// It accepts only the plain shape tracker clients send: `GET target HTTP/1.x`, well-formed
-// header lines, an empty line ending the chunk, no body, and a connection that closes after
-// the reply. Anything else (another method, a partial or pipelined head, a body, a header
-// it cannot vouch for) is refused, so the caller leaves the connection to a full HTTP
-// server; refusing is never wrong, accepting must be.
+// The head of an HTTP/1.x GET, read straight from the bytes a connection brought. It
+// accepts only the plain shape tracker clients send: `GET target HTTP/1.x`, well-formed
+// header lines, the empty line, no body. Anything else (another method, a partial head, a
+// body, an upgrade, a header it cannot vouch for) is refused, so the caller leaves the
+// connection to a full HTTP server from there; refusing is never wrong, accepting must be.
 
 const CR = 13;
 const LF = 10;
@@ -76,6 +75,8 @@ export class HeadReader {
   /** The request target: buf[targetStart, targetEnd). */
   targetStart = 0;
   targetEnd = 0;
+  /** Whether the connection closes after this reply (1.1: `Connection: close`; 1.0: no `keep-alive`). */
+  closes = false;
   /** X-Forwarded-For values, trimmed: [start, end) pairs in the buffer, in order. */
   xffCount = 0;
   private readonly xff = new Int32Array(2 * MAX_XFF);
@@ -83,72 +84,80 @@ export class HeadReader {
   private keepAlive = false;
 
   /**
-   * True when buf[0, end) is exactly one whole GET head, HTTP/1.0 or 1.1, that asks for
-   * the connection to close (1.1: `Connection: close`; 1.0: no `keep-alive`), with a Host
-   * for 1.1 and nothing that brings a body. False for anything else.
+   * Where the head that starts at buf[start] ends (the offset after its empty line), when
+   * buf[start, end) begins with one whole GET head, HTTP/1.0 or 1.1, of at most `max`
+   * bytes, with a Host for 1.1, an unambiguous Connection and nothing that brings a body or
+   * an upgrade; -1 for anything else, a head cut short by `end` included.
    */
-  read(buf: Uint8Array, end: number): boolean {
+  read(buf: Uint8Array, start: number, end: number, max: number): number {
     this.xffCount = 0;
     this.close = false;
     this.keepAlive = false;
-    if (end < 16) return false;
-    for (let i = 0; i < 4; i++) if (buf[i] !== GET[i]) return false;
+    if (end - start > max) end = start + max;
+    if (end - start < 16) return -1;
+    for (let i = 0; i < 4; i++) if (buf[start + i] !== GET[i]) return -1;
     // Origin-form target: '/' then visible ASCII up to the space before the version.
-    let p = 4;
-    if (buf[p] !== 0x2f) return false;
+    let p = start + 4;
+    if (buf[p] !== 0x2f) return -1;
     while (p < end) {
       const c = buf[p]!;
       if (c === SP) break;
-      if (c < 0x21 || c > 0x7e) return false;
+      if (c < 0x21 || c > 0x7e) return -1;
       p++;
     }
-    this.targetStart = 4;
+    this.targetStart = start + 4;
     this.targetEnd = p;
-    if (p + 11 > end) return false;
-    for (let i = 0; i < VERSION.length; i++) if (buf[p + i] !== VERSION[i]) return false;
+    if (p + 11 > end) return -1;
+    for (let i = 0; i < VERSION.length; i++) if (buf[p + i] !== VERSION[i]) return -1;
     const minor = buf[p + 8]!;
-    if ((minor !== 0x30 && minor !== 0x31) || buf[p + 9] !== CR || buf[p + 10] !== LF) return false;
+    if ((minor !== 0x30 && minor !== 0x31) || buf[p + 9] !== CR || buf[p + 10] !== LF) return -1;
     p += 11;
     let host = false;
-    // Header lines up to the empty one, which must end the buffer.
+    // Header lines up to the empty one.
     for (;;) {
-      if (p + 2 > end) return false;
+      if (p + 2 > end) return -1;
       if (buf[p] === CR) {
-        if (buf[p + 1] !== LF || p + 2 !== end) return false;
+        if (buf[p + 1] !== LF) return -1;
+        p += 2;
         break;
       }
       const nameStart = p;
       while (p < end && TCHAR[buf[p]!] === 1) p++;
       // No name, whitespace before the colon, or an obs-fold continuation line.
-      if (p === nameStart || p >= end || buf[p] !== COLON) return false;
+      if (p === nameStart || p >= end || buf[p] !== COLON) return -1;
       const kind = headerKind(buf, nameStart, p);
       p++;
       while (p < end && (buf[p] === SP || buf[p] === HTAB)) p++;
       const valueStart = p;
       while (p < end && VCHAR[buf[p]!] === 1) p++;
-      if (p + 1 >= end || buf[p] !== CR || buf[p + 1] !== LF) return false;
+      if (p + 1 >= end || buf[p] !== CR || buf[p + 1] !== LF) return -1;
       let valueEnd = p;
       while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--;
       p += 2;
       if (kind === 0) continue;
-      if (kind === H_REFUSE) return false;
+      if (kind === H_REFUSE) return -1;
       if (kind === H_HOST) {
         // More than one Host is a 400 for a full server to give.
-        if (host) return false;
+        if (host) return -1;
         host = true;
       } else if (kind === H_CONNECTION) {
-        if (!this.connectionTokens(buf, valueStart, valueEnd)) return false;
+        if (!this.connectionTokens(buf, valueStart, valueEnd)) return -1;
       } else {
-        if (this.xffCount === MAX_XFF) return false;
+        if (this.xffCount === MAX_XFF) return -1;
         this.xff[2 * this.xffCount] = valueStart;
         this.xff[2 * this.xffCount + 1] = valueEnd;
         this.xffCount++;
       }
     }
     // A request that names both is not plain enough to decide here.
-    if (this.close && this.keepAlive) return false;
-    if (minor === 0x31) return host && this.close;
-    return !this.keepAlive;
+    if (this.close && this.keepAlive) return -1;
+    if (minor === 0x31) {
+      if (!host) return -1;
+      this.closes = this.close;
+    } else {
+      this.closes = !this.keepAlive;
+    }
+    return p;
   }
 
   /** X-Forwarded-For as node:http gives it: every line's value, joined by ", ". */

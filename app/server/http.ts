@@ -9,7 +9,7 @@ import { QueryReader } from '../protocol/query.ts';
 import type { Tracker } from '../tracker/tracker.ts';
 import { ClientAddress } from './client-address.ts';
 import { registerAnnounce } from './http-announce.ts';
-import { OneShotFront } from './http-oneshot.ts';
+import { TrackerFront } from './http-front.ts';
 import { registerScrape } from './http-scrape.ts';
 import { registerStatic } from './http-static.ts';
 import {
@@ -61,7 +61,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
   // Set once Fastify exists: the tracker routes answer ahead of it (tracker-route.ts).
   let routes: TrackerRoutes | undefined;
   // One per listening server (Fastify builds a second one for a second address).
-  const fronts: OneShotFront[] = [];
+  const fronts: TrackerFront[] = [];
   const clientError = (err: NodeJS.ErrnoException, socket: Socket): void => {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
     let status = 400;
@@ -101,15 +101,17 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
       );
       server.keepAliveTimeout = idleMs;
       fronts.push(
-        new OneShotFront(
+        new TrackerFront(
           server,
-          { oneShot: (url, socket, xff) => routes?.oneShot(url, socket, xff) ?? null },
+          { direct: (url, socket, xff) => routes?.direct(url, socket, xff) ?? null },
           {
             maxHeaderSize: limits.maxHeaderSize,
             requestMs,
+            idleMs,
             forwarded: opts.trustProxy.length > 0,
             // What node:http does when its request timeout fires: clientError, 408.
             onTimeout: (socket) => clientError(requestTimeout, socket),
+            onError: (err) => opts.logger.error({ err }, 'http reply failed'),
           },
         ),
       );

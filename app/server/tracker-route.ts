@@ -3,9 +3,11 @@
 // error` (logged, never shown), report the request to the observer, and answer HTTP 200
 // text/plain (clients read `failure reason` only from a 200).
 //
-// They are answered on Node's raw request, ahead of Fastify (see serve()): routing,
-// request/reply objects and hooks cost about as much as a whole announce, and these two
-// routes need none of it; requests that arrive together are answered together (burst.ts).
+// Most are answered before node:http sees them, by the socket front (http-front.ts,
+// through direct()). The rest that node:http parses are answered on its raw request,
+// ahead of Fastify (see serve()): routing, request/reply objects and hooks cost about as
+// much as a whole announce, and these two routes need none of it; requests that arrive
+// together are answered together (burst.ts).
 // Fastify keeps the same routes as its own, for the requests the fast path leaves to it
 // (while closing, so they get its 503). No HEAD twin: a HEAD must not store a peer, and
 // it goes to Fastify, which has no HEAD route for them (404).
@@ -101,11 +103,11 @@ export class TrackerRoutes {
   }
 
   /**
-   * The reply body for a one-shot GET read by the connection front (http-oneshot.ts), run at
-   * once: it is its connection's only request, so nothing queued can be ahead of it. Null
-   * for any other path, or while closing, which leaves the request to node:http and Fastify.
+   * The reply body for a GET read by the socket front (http-front.ts), run at once: that
+   * connection was never node:http's, so none of its requests waits in a burst. Null for
+   * any other path, or while closing, which leaves the request to node:http and Fastify.
    */
-  oneShot(url: string, socket: object, xff: string | undefined): Buffer | null {
+  direct(url: string, socket: object, xff: string | undefined): Buffer | null {
     if (this.closing) return null;
     const route = this.match(url);
     return route === null ? null : this.run(route, url, socket, xff);

@@ -1,6 +1,7 @@
-// The one-shot front on a real node:http server over real sockets: which connections it
-// answers itself, and that every other one reaches node:http intact (keep-alive,
-// pipelining, split heads, bodies), that silent connections time out and that close()
+// The socket front on a real node:http server over real sockets: which requests it
+// answers itself (tracker GETs, keep-alive or close, pipelined too), that everything else
+// reaches node:http intact from the first byte it did not answer (split heads, other
+// paths and methods, bodies), that silent and idle connections time out and that close()
 // lets the server close.
 
 import assert from 'node:assert/strict';
@@ -8,7 +9,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { OneShotFront } from '../../app/server/http-oneshot.ts';
+import { TrackerFront } from '../../app/server/http-front.ts';
 import { bodyOf, getRequest, rawHttp } from '../abuse/raw-http.ts';
 
 interface Seen {
@@ -19,29 +20,33 @@ interface Seen {
 
 interface Rig {
   server: http.Server;
-  front: OneShotFront;
+  front: TrackerFront;
   port: number;
   /** What the front's routes were asked to answer. */
   seen: Seen[];
   /** URLs node:http's handler served. */
   node: string[];
   timeouts: number;
+  /** What the front told onError (nothing, in every test). */
+  errors: unknown[];
+  /** The server side of the newest connection. */
+  last?: Socket;
 }
 
 async function rig(
-  opts: { forwarded?: boolean; requestMs?: number; maxHeaderSize?: number } = {},
+  opts: { forwarded?: boolean; requestMs?: number; idleMs?: number; maxHeaderSize?: number } = {},
 ): Promise<Rig> {
-  const r = { seen: [] as Seen[], node: [] as string[], timeouts: 0 } as Rig;
+  const r = { seen: [] as Seen[], node: [] as string[], timeouts: 0, errors: [] as unknown[] } as Rig;
   r.server = http.createServer({ maxHeaderSize: opts.maxHeaderSize ?? 16384 }, (req, res) => {
     r.node.push(req.url!);
     const body = `node:${req.method}:${req.url}`;
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': body.length });
     res.end(body);
   });
-  r.front = new OneShotFront(
+  r.front = new TrackerFront(
     r.server,
     {
-      oneShot(url, socket: Socket, xff) {
+      direct(url, socket: Socket, xff) {
         if (!url.startsWith('/announce')) return null;
         r.seen.push({ url, xff, remote: socket.remoteAddress });
         return Buffer.from(`front:${url}`, 'latin1');
@@ -50,7 +55,11 @@ async function rig(
     {
       maxHeaderSize: opts.maxHeaderSize ?? 16384,
       requestMs: opts.requestMs ?? 10_000,
+      idleMs: opts.idleMs ?? 10_000,
       forwarded: opts.forwarded ?? false,
+      onError(err) {
+        r.errors.push(err);
+      },
       onTimeout(socket) {
         r.timeouts++;
         socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -58,6 +67,10 @@ async function rig(
       },
     },
   );
+  // After the front's own listener: the socket it was handed.
+  r.server.on('connection', (socket: Socket) => {
+    r.last = socket;
+  });
   r.server.listen(0, '127.0.0.1');
   await once(r.server, 'listening');
   r.port = (r.server.address() as AddressInfo).port;
@@ -65,6 +78,7 @@ async function rig(
 }
 
 async function shut(r: Rig): Promise<void> {
+  assert.deepEqual(r.errors, []);
   r.front.close();
   r.server.closeAllConnections();
   await new Promise((done) => r.server.close(done));
@@ -72,7 +86,34 @@ async function shut(r: Rig): Promise<void> {
 
 const text = (b: Buffer): string => b.toString('latin1');
 
-describe('one-shot front', () => {
+/** A kept connection that splits what it receives into replies (heads and bodies). */
+async function client(port: number) {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  const heads: string[] = [];
+  const bodies: string[] = [];
+  let buffered = '';
+  socket.on('data', (d: Buffer) => {
+    buffered += text(d);
+    for (;;) {
+      const end = buffered.indexOf('\r\n\r\n');
+      if (end < 0) break;
+      const head = buffered.slice(0, end);
+      const len = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1]);
+      if (buffered.length < end + 4 + len) break;
+      heads.push(head);
+      bodies.push(buffered.slice(end + 4, end + 4 + len));
+      buffered = buffered.slice(end + 4 + len);
+    }
+  });
+  const until = async (n: number): Promise<void> => {
+    for (let i = 0; i < 400 && bodies.length < n; i++) await new Promise((done) => setTimeout(done, 5));
+    assert.equal(bodies.length, n, `${n} replies`);
+  };
+  return { socket, heads, bodies, until };
+}
+
+describe('socket front', () => {
   let r: Rig;
   before(async () => {
     r = await rig();
@@ -96,7 +137,7 @@ describe('one-shot front', () => {
     assert.equal(r.seen.at(-1)!.xff, undefined);
   });
 
-  test('HTTP/1.0 without keep-alive is a one-shot too', async () => {
+  test('HTTP/1.0 without keep-alive is answered and closed too', async () => {
     const res = await rawHttp(r.port, Buffer.from('GET /announce?a=1 HTTP/1.0\r\n\r\n'));
     assert.equal(text(bodyOf(res.data)), 'front:/announce?a=1');
   });
@@ -108,36 +149,91 @@ describe('one-shot front', () => {
     assert.deepEqual(r.node.slice(before), ['/heartbeat']);
   });
 
-  test('keep-alive connections go to node:http and stay usable for further requests', async () => {
-    const before = r.seen.length;
-    const socket = connect(r.port, '127.0.0.1');
-    await once(socket, 'connect');
-    const replies: string[] = [];
-    let buffered = '';
-    socket.on('data', (d: Buffer) => {
-      buffered += text(d);
-      for (;;) {
-        const m = /^HTTP\/1\.1 200 OK\r\n[\s\S]*?Content-Length: (\d+)\r\n[\s\S]*?\r\n\r\n/.exec(buffered);
-        if (!m || buffered.length < m[0].length + Number(m[1])) break;
-        replies.push(buffered.slice(m[0].length, m[0].length + Number(m[1])));
-        buffered = buffered.slice(m[0].length + Number(m[1]));
+  test('a keep-alive connection is served here request after request, then by node:http from its first other request', async () => {
+    const c = await client(r.port);
+    try {
+      for (let i = 0; i < 3; i++) {
+        c.socket.write(`GET /announce?k=${i} HTTP/1.1\r\nHost: t\r\n\r\n`);
+        await c.until(i + 1);
       }
-    });
-    for (let i = 0; i < 3; i++) {
-      socket.write(`GET /announce?k=${i} HTTP/1.1\r\nHost: t\r\n\r\n`);
-      while (replies.length <= i) await new Promise((done) => setTimeout(done, 5));
+      assert.match(c.heads[0]!, /\r\nConnection: keep-alive\r\nKeep-Alive: timeout=10\r\n/);
+      // A request the routes decline: node:http takes the connection from there on.
+      c.socket.write('GET /heartbeat HTTP/1.1\r\nHost: t\r\n\r\n');
+      await c.until(4);
+      c.socket.write('GET /announce?k=4 HTTP/1.1\r\nHost: t\r\n\r\n');
+      await c.until(5);
+      assert.deepEqual(c.bodies, [
+        'front:/announce?k=0',
+        'front:/announce?k=1',
+        'front:/announce?k=2',
+        'node:GET:/heartbeat',
+        'node:GET:/announce?k=4',
+      ]);
+      assert.equal(c.socket.destroyed, false, 'still open');
+    } finally {
+      c.socket.destroy();
     }
-    assert.deepEqual(replies, ['node:GET:/announce?k=0', 'node:GET:/announce?k=1', 'node:GET:/announce?k=2']);
-    assert.equal(socket.destroyed, false, 'still open');
-    socket.destroy();
-    assert.equal(r.seen.length, before, 'the front answered none of them');
   });
 
-  test('pipelined requests in the first chunk all reach node:http, in order', async () => {
-    const one = (k: number, close = '') => `GET /announce?p=${k} HTTP/1.1\r\nHost: t\r\n${close}\r\n`;
-    const res = await rawHttp(r.port, Buffer.from(one(0) + one(1) + one(2, 'Connection: close\r\n')));
-    const bodies = text(res.data).match(/node:GET:\/announce\?p=\d/g);
-    assert.deepEqual(bodies, ['node:GET:/announce?p=0', 'node:GET:/announce?p=1', 'node:GET:/announce?p=2']);
+  test("pipelined requests are answered in order, the front's and then node:http's", async () => {
+    const one = (path: string, close = '') => `GET ${path} HTTP/1.1\r\nHost: t\r\n${close}\r\n`;
+    const all = await rawHttp(
+      r.port,
+      Buffer.from(
+        one('/announce?p=0') + one('/announce?p=1') + one('/announce?p=2', 'Connection: close\r\n'),
+      ),
+    );
+    assert.deepEqual(text(all.data).match(/(front|node:GET):\/announce\?p=\d/g), [
+      'front:/announce?p=0',
+      'front:/announce?p=1',
+      'front:/announce?p=2',
+    ]);
+    const mixed = await rawHttp(
+      r.port,
+      Buffer.from(one('/announce?p=3') + one('/heartbeat') + one('/announce?p=5', 'Connection: close\r\n')),
+    );
+    assert.deepEqual(text(mixed.data).match(/(front|node:GET):\/(announce\?p=\d|heartbeat)/g), [
+      'front:/announce?p=3',
+      'node:GET:/heartbeat',
+      'node:GET:/announce?p=5',
+    ]);
+  });
+
+  // Two reads in one poll phase, as the stream delivers them: the first joins the burst,
+  // the second waits in the stream behind it, and follows it to node:http if it goes there.
+  for (const [first, second, expected] of [
+    ['/announce?t=1', '/heartbeat', ['front:/announce?t=1', 'node:GET:/heartbeat']],
+    ['/heartbeat', '/announce?u=2', ['node:GET:/heartbeat', 'node:GET:/announce?u=2']],
+  ] as const) {
+    test(`chunks of a kept connection read in one turn are answered in order: ${first} then ${second}`, async () => {
+      const c = await client(r.port);
+      try {
+        c.socket.write('GET /announce?t=0 HTTP/1.1\r\nHost: t\r\n\r\n');
+        await c.until(1);
+        const get = (path: string) => Buffer.from(`GET ${path} HTTP/1.1\r\nHost: t\r\n\r\n`);
+        r.last!.emit('data', get(first));
+        r.last!.emit('data', get(second));
+        await c.until(3);
+        assert.deepEqual(c.bodies, ['front:/announce?t=0', ...expected]);
+      } finally {
+        c.socket.destroy();
+      }
+    });
+  }
+
+  test('a request split over two packets on a kept connection goes to node:http, which reads the rest', async () => {
+    const c = await client(r.port);
+    try {
+      c.socket.write('GET /announce?s=0 HTTP/1.1\r\nHost: t\r\n\r\n');
+      await c.until(1);
+      c.socket.write('GET /announce?s=1 HTTP/1.1\r\nHo');
+      await new Promise((done) => setTimeout(done, 50));
+      c.socket.write('st: t\r\n\r\n');
+      await c.until(2);
+      assert.deepEqual(c.bodies, ['front:/announce?s=0', 'node:GET:/announce?s=1']);
+    } finally {
+      c.socket.destroy();
+    }
   });
 
   test('a head split over two chunks goes to node:http, which reads the rest', async () => {
@@ -187,7 +283,7 @@ describe('one-shot front', () => {
   });
 });
 
-describe('one-shot front limits', () => {
+describe('socket front limits', () => {
   test('X-Forwarded-For reaches the routes only when forwarded is set', async () => {
     const req = getRequest('/announce?f=1', 'X-Forwarded-For: 10.1.2.3\r\nX-Forwarded-For: 10.4.5.6\r\n');
     const plain = await rig();
@@ -225,6 +321,33 @@ describe('one-shot front limits', () => {
     } finally {
       await shut(t);
     }
+  });
+
+  test('an idle keep-alive connection is closed after idleMs', async () => {
+    const t = await rig({ idleMs: 300 });
+    try {
+      const start = performance.now();
+      const res = await rawHttp(t.port, Buffer.from('GET /announce?i=1 HTTP/1.1\r\nHost: t\r\n\r\n'), {
+        end: false,
+        timeoutMs: 3000,
+      });
+      assert.equal(text(bodyOf(res.data)), 'front:/announce?i=1');
+      assert.equal(res.closed, true, 'closed by the server');
+      const ms = performance.now() - start;
+      assert.ok(ms >= 250 && ms < 2000, `closed after ${Math.round(ms)} ms`);
+    } finally {
+      await shut(t);
+    }
+  });
+
+  test('close() also ends kept connections', async () => {
+    const t = await rig();
+    const c = await client(t.port);
+    c.socket.write('GET /announce?c=1 HTTP/1.1\r\nHost: t\r\n\r\n');
+    await c.until(1);
+    t.front.close();
+    await once(c.socket, 'close');
+    await new Promise((done) => t.server.close(done));
   });
 
   test('close() destroys silent connections so server.close() completes, and later ones go to node:http', async () => {

@@ -99,8 +99,8 @@ test('pipelined keep-alive requests get their replies in order on one connection
 });
 
 test('one announce sent every way a client opens a connection gets the same reply body', async () => {
-  // HTTP/1.1 close and HTTP/1.0 take the one-shot front (http-oneshot.ts); keep-alive, a
-  // split head and an HTTP/1.0 keep-alive take node:http. The peer re-announces each time,
+  // Whole heads are answered by the socket front (http-front.ts), a split head by node:http
+  // (through Fastify's route when it is not whole at first). The peer re-announces each time,
   // so every reply must be the same bytes (but for the jittered interval).
   const hash = freshHash();
   const target = announcePath({ hash, id: peerId(20), port: 7100, numwant: 10 });
