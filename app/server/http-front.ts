@@ -46,9 +46,9 @@ export class TrackerFront {
    * keep-alive announce in alternated A/B runs). A first packet is answered at once: its
    * connection's set-up is its cost, which a burst does not share (see tracker-route.ts).
    */
-  private readonly burst: Burst<Socket, Buffer, null>;
-  /** Connections with a chunk in the burst: their next chunks wait in their stream. */
-  private readonly queued = new Set<Socket>();
+  private readonly burst: Burst<Socket, null, null>;
+  /** The chunk each connection in the burst brought; its next chunks wait in its stream. */
+  private readonly queued = new Map<Socket, Buffer>();
   private readonly handOff: (this: Server, socket: Socket) => void;
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
@@ -73,12 +73,12 @@ export class TrackerFront {
     server.removeListener('connection', this.handOff);
     server.on('connection', (socket: Socket) => this.accept(socket));
     const front = this;
-    this.burst = new Burst<Socket, Buffer, null>((socket, chunk) => this.serve(socket, chunk), opts.onError);
+    this.burst = new Burst<Socket, null, null>((socket) => this.serveQueued(socket), opts.onError);
     this.onData = function (this: Socket, chunk: Buffer) {
       if (!front.open.has(this)) front.serve(this, chunk);
       else if (!front.queued.has(this)) {
-        front.queued.add(this);
-        front.burst.push(this, chunk, null);
+        front.queued.set(this, chunk);
+        front.burst.push(this, null, null);
       } else {
         // A second chunk before the first is served: back into the stream, in order, so
         // that a hand-off after the first gives node:http both.
@@ -87,10 +87,12 @@ export class TrackerFront {
       }
     };
     this.onEnd = function (this: Socket) {
-      // The client is done sending (http.Server sockets are half-open): end our side once
-      // the replies already written are out, then close.
-      front.pending.delete(this);
-      this.destroySoon();
+      // The client is done sending (http.Server sockets are half-open). A request it sent
+      // just before is answered first (it may hand the connection to node:http).
+      if (front.queued.has(this)) front.serveQueued(this);
+      // Ours still, silent or kept: end our side once the replies written are out, then
+      // close. (After a close reply destroySoon() has been called; node:http ends its own.)
+      if (front.pending.delete(this) || front.open.has(this)) this.destroySoon();
     };
     this.onError = function (this: Socket) {
       // A reset: the socket is destroyed, nothing to tell.
@@ -128,9 +130,18 @@ export class TrackerFront {
     socket.on('error', this.onError);
   }
 
+  /** A kept connection's chunk from the burst (or, at its end, before the burst). */
+  private serveQueued(socket: Socket): void {
+    const chunk = this.queued.get(socket);
+    if (chunk === undefined) return;
+    this.queued.delete(socket);
+    // What came after it flows again once this turn is done (to us, or to node:http).
+    if (socket.isPaused()) socket.resume();
+    this.serve(socket, chunk);
+  }
+
   /** Answer the whole tracker GETs at the start of chunk; hand the rest to node:http. */
   private serve(socket: Socket, chunk: Buffer): void {
-    if (this.queued.delete(socket) && socket.isPaused()) socket.resume();
     if (socket.destroyed) return;
     this.pending.delete(socket);
     const head = this.head;
@@ -182,6 +193,14 @@ export class TrackerFront {
     }
     if (unread === null) {
       this.handOff.call(this.server, socket);
+      return;
+    }
+    if (socket.readableEnded) {
+      // Handed over from its 'end' event: the stream takes no bytes back now, so node:http's
+      // listeners get the bytes and the end straight away, as the stream would give them.
+      this.handOff.call(this.server, socket);
+      socket.emit('data', unread);
+      socket.emit('end');
       return;
     }
     // Put the bytes back for node:http's parser; the stream stays paused until it listens.

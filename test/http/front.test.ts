@@ -221,6 +221,29 @@ describe('socket front', () => {
     });
   }
 
+  for (const [path, expected] of [
+    ['/announce?e=1', 'front:/announce?e=1'],
+    ['/heartbeat', 'node:GET:/heartbeat'],
+  ] as const) {
+    test(`a kept connection's last request sent with the client's FIN is answered, then closed: ${path}`, async () => {
+      const c = await client(r.port);
+      try {
+        c.socket.write('GET /announce?e=0 HTTP/1.1\r\nHost: t\r\n\r\n');
+        await c.until(1);
+        const closed = once(c.socket, 'end');
+        // The request and the FIN read in one turn, as the stream delivers them: its 'end'
+        // comes before the burst would answer the request.
+        r.last!.emit('data', Buffer.from(`GET ${path} HTTP/1.1\r\nHost: t\r\n\r\n`));
+        r.last!.push(null);
+        await c.until(2);
+        assert.deepEqual(c.bodies, ['front:/announce?e=0', expected]);
+        await closed;
+      } finally {
+        c.socket.destroy();
+      }
+    });
+  }
+
   test('a request split over two packets on a kept connection goes to node:http, which reads the rest', async () => {
     const c = await client(r.port);
     try {
