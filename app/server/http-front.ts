@@ -191,23 +191,21 @@ export class TrackerFront {
       socket.removeListener('close', this.onClose);
       socket.setTimeout(0, destroyOnTimeout);
     }
-    if (unread === null) {
+    if (unread !== null && !socket.readableEnded) {
+      // Put the bytes back for node:http's parser; the stream stays paused until it listens.
+      socket.pause();
+      socket.unshift(unread);
       this.handOff.call(this.server, socket);
+      socket.resume();
       return;
     }
+    this.handOff.call(this.server, socket);
     if (socket.readableEnded) {
       // Handed over from its 'end' event: the stream takes no bytes back now, so node:http's
       // listeners get the bytes and the end straight away, as the stream would give them.
-      this.handOff.call(this.server, socket);
-      socket.emit('data', unread);
+      if (unread !== null) socket.emit('data', unread);
       socket.emit('end');
-      return;
     }
-    // Put the bytes back for node:http's parser; the stream stays paused until it listens.
-    socket.pause();
-    socket.unshift(unread);
-    this.handOff.call(this.server, socket);
-    socket.resume();
   }
 
   /** Status line and headers up to Content-Length's value; Date per second. */
