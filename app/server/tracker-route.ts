@@ -104,8 +104,9 @@ export class TrackerRoutes {
 
   /**
    * The reply body for a GET read by the socket front (http-front.ts), run at once: that
-   * connection was never node:http's, so none of its requests waits in a burst. Null for
-   * any other path, or while closing, which leaves the request to node:http and Fastify.
+   * connection was never node:http's, so none of its requests waits in this burst (the
+   * front batches its own). Null for any other path, or while closing, which leaves the
+   * request to node:http and Fastify.
    */
   direct(url: string, socket: object, xff: string | undefined): Buffer | null {
     if (this.closing) return null;
