@@ -1,7 +1,18 @@
-// Open addressing with linear probing over an Int32Array of ids (-1 = empty), shared
-// by the torrent table and the peer arenas. Owners keep their keys in their own arrays
-// and compare keys while probing; this class maps hashes to buckets, places, deletes
+// Open addressing with linear probing over an Int32Array (-1 = empty), shared by the
+// torrent table and the peer arenas. Owners keep their keys in their own arrays and
+// compare keys while probing; this class maps hashes to buckets, places, deletes
 // (backward-shift: no tombstones, probe chains stay short), grows and rebuilds.
+//
+// An entry is an id in its low 27 bits and, above them, how far it sits from its home
+// bucket (0–14, 15 for "15 or more"). A probe from home h reaches bucket h + d, and
+// only an entry displaced by d can share that home, so every other entry is skipped
+// without reading its owner's key, where each read was a cache miss. Deletion likewise
+// reads keys only for entries displaced 15 or more. In-process, 1M torrents × 1 peer
+// (medians of 9 rounds, alternated with the old index): a torrent lookup 0.92 → 0.81 µs,
+// a remove and re-insert 3.9 → 2.75 µs, and an expiry sweep of half of 1M peers over
+// 100k torrents 1.81 → 0.99 µs per expired peer; re-announcing a present peer unchanged.
+// 27 bits cover every id: an owner's records live in one typed array, at most 4 GiB in
+// Node, so fewer than 2^27 records of 36 bytes (peers) or 64 (torrents, < 2^24 anyway).
 //
 // Any size works: a hash picks its home bucket by its high bits scaled to the size
 // (h · size / 2^32), so the table grows by 1.5x at 85 % load instead of doubling at
@@ -10,6 +21,12 @@
 import { grown, i32 } from './big-array.ts';
 
 export const EMPTY = -1;
+/** Low bits of an entry holding the id. */
+const ID_BITS = 27;
+/** The id of an entry: entry & ID_MASK. */
+export const ID_MASK = (1 << ID_BITS) - 1;
+/** Displacements from here up are stored as this, "at least DISP_MAX". */
+const DISP_MAX = 15;
 const MAX_LOAD = 0.85;
 const GROWTH = 1.5;
 
@@ -42,25 +59,44 @@ export class IdIndex {
     return Math.ceil(this.size * GROWTH);
   }
 
-  /** Put id in the first empty bucket from the home of hash `h` on. */
+  /**
+   * Whether entry e, met d buckets after a probe's home, may hold a key with that home
+   * (then the owner compares keys). False for EMPTY too.
+   */
+  sameHome(e: number, d: number): boolean {
+    return e >>> ID_BITS === (d < DISP_MAX ? d : DISP_MAX);
+  }
+
+  /** Put id (0 ≤ id < ID_MASK) in the first empty bucket from the home of hash `h` on. */
   place(h: number, id: number): void {
     const t = this.table;
     let i = this.home(h);
-    while (t[i] !== EMPTY) i = this.next(i);
-    t[i] = id;
+    let d = 0;
+    while (t[i] !== EMPTY) {
+      i = this.next(i);
+      d++;
+    }
+    t[i] = entry(id, d);
   }
 
   /** Remove id; `hashOf(id)` gives any stored id's hash. */
   delete(id: number, hashOf: (id: number) => number): void {
     const t = this.table;
+    const size = this.size;
     let i = this.home(hashOf(id));
-    while (t[i] !== id) i = this.next(i);
+    while ((t[i]! & ID_MASK) !== id) i = this.next(i);
     for (let j = this.next(i); t[j] !== EMPTY; j = this.next(j)) {
-      const k = this.home(hashOf(t[j]!));
-      // Move t[j] back to the hole at i unless its home lies cyclically in (i, j].
-      const between = i <= j ? i < k && k <= j : i < k || k <= j;
-      if (!between) {
-        t[i] = t[j]!;
+      const e = t[j]!;
+      let disp = e >>> ID_BITS;
+      if (disp === DISP_MAX) {
+        const k = this.home(hashOf(e & ID_MASK));
+        disp = j >= k ? j - k : j + size - k;
+      }
+      // The entry may fill the hole at i unless its home lies after i, i.e. unless it
+      // sits fewer buckets from its home than from the hole.
+      const gap = j >= i ? j - i : j + size - i;
+      if (disp >= gap) {
+        t[i] = entry(e & ID_MASK, disp - gap);
         i = j;
       }
     }
@@ -80,4 +116,8 @@ export class IdIndex {
   clear(): void {
     this.table.fill(EMPTY);
   }
+}
+
+function entry(id: number, disp: number): number {
+  return id | ((disp < DISP_MAX ? disp : DISP_MAX) << ID_BITS);
 }

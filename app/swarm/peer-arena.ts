@@ -14,7 +14,7 @@
 
 import { grown, i32 } from './big-array.ts';
 import { hashBytes } from './hash.ts';
-import { EMPTY, IdIndex } from './id-index.ts';
+import { EMPTY, ID_MASK, IdIndex } from './id-index.ts';
 
 /** Torrent ids fit in 24 bits; this one marks a free slot. */
 export const NO_TORRENT = 0xffffff;
@@ -24,6 +24,8 @@ const SEEN_MASK = 0xffffff;
 const B_POS = 4;
 const B_SEEN = 7;
 const B_ADDR = 10;
+/** Buckets peek() looks at for the first entry with the request's home. */
+const PEEK_SPAN = 8;
 
 export class PeerArena {
   /** Bytes of the compact form: address + 2-byte port (6 for IPv4, 18 for IPv6). */
@@ -148,9 +150,21 @@ export class PeerArena {
    * so they overlap the torrent's instead of following them. A hint for find().
    */
   peek(tk: number, a: Uint8Array, off: number, port: number): number {
-    const s = this.index.table[this.index.home(this.hashOf(tk, a, off, port))]!;
-    // Reading the record's torrent is the point (it brings the line in); no slot holds -2.
-    return s >= 0 && this.w[s * this.words] !== -2 ? s : -1;
+    const index = this.index;
+    const table = index.table;
+    let i = index.home(this.hashOf(tk, a, off, port));
+    // The first entry with this home is the likely one; the search stays near home.
+    for (let d = 0; d < PEEK_SPAN; d++) {
+      const e = table[i]!;
+      if (e === EMPTY) return -1;
+      if (index.sameHome(e, d)) {
+        const s = e & ID_MASK;
+        // Reading the record's torrent is the point (it brings the line in); no slot holds -2.
+        return this.w[s * this.words] !== -2 ? s : -1;
+      }
+      i = index.next(i);
+    }
+    return -1;
   }
 
   /** Whether slot s holds (torrent, address, port). */
@@ -169,10 +183,10 @@ export class PeerArena {
     const index = this.index;
     const table = index.table;
     let i = index.home(this.hashOf(tk, a, off, port));
-    for (;;) {
-      const s = table[i]!;
-      if (s === EMPTY) return -1;
-      if (this.matches(s, t, a, off, port)) return s;
+    for (let d = 0; ; d++) {
+      const e = table[i]!;
+      if (e === EMPTY) return -1;
+      if (index.sameHome(e, d) && this.matches(e & ID_MASK, t, a, off, port)) return e & ID_MASK;
       i = index.next(i);
     }
   }

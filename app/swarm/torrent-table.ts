@@ -9,7 +9,7 @@
 
 import { grown, i32 } from './big-array.ts';
 import { hashBytes } from './hash.ts';
-import { EMPTY, IdIndex } from './id-index.ts';
+import { EMPTY, ID_MASK, IdIndex } from './id-index.ts';
 import type { ListRefs } from './list-pool.ts';
 
 /** Int32 words per torrent record (64 bytes). */
@@ -112,15 +112,18 @@ export class TorrentTable implements ListRefs {
     const index = this.index;
     const table = index.table;
     let i = index.home(key);
-    for (;;) {
-      const t = table[i]!;
-      if (t === EMPTY) return -1;
-      const base = t * T_BYTES;
-      let k = 0;
-      while (k < 20 && bytes[base + k] === h[off + k]) k++;
-      if (k === 20) {
-        this.last = t;
-        return t;
+    for (let d = 0; ; d++) {
+      const e = table[i]!;
+      if (e === EMPTY) return -1;
+      if (index.sameHome(e, d)) {
+        const t = e & ID_MASK;
+        const base = t * T_BYTES;
+        let k = 0;
+        while (k < 20 && bytes[base + k] === h[off + k]) k++;
+        if (k === 20) {
+          this.last = t;
+          return t;
+        }
       }
       i = index.next(i);
     }
