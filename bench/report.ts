@@ -155,7 +155,8 @@ function generatorCheck(sc: ScenarioOutcome): string {
   return '';
 }
 
-export function markdown(r: Report): string {
+/** `sections`: lines placed after the machine table and notices, before the scenarios. */
+export function markdown(r: Report, sections: string[] = []): string {
   const lines: string[] = [];
   lines.push('# trakx benchmark results', '');
   lines.push(
@@ -174,6 +175,7 @@ export function markdown(r: Report): string {
     for (const n of r.notices) lines.push(`- ${n}`);
     lines.push('');
   }
+  lines.push(...sections);
   for (const sc of r.scenarios) {
     lines.push(`## ${sc.title}`, '');
     lines.push(`Scenario \`${sc.id}\` (${Math.round(sc.seconds)} s). ${sc.conditions}`, '');

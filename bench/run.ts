@@ -7,6 +7,8 @@
 //   npm run bench -- --only udp-10k,http --skip-soak
 //   options: --runs N  --targets trakx,bare-dgram  --window N  --autocannon (instead of wrk)
 //            --out DIR  --no-install  --no-build
+//   npm run bench -- --report bench/results.json   re-render RESULTS.md from a run's results
+//                                                 (into --out), measuring nothing
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleChildren } from './bundle.ts';
+import { goalsMarkdown } from './goals.ts';
 import { benchLock } from './lock.ts';
 import { markdown, type Report, type ScenarioOutcome, summarize, type TargetOutcome } from './report.ts';
 import { allScenarios, type Ctx, type RunFigures, SCENARIO_IDS } from './scenarios.ts';
@@ -37,6 +40,8 @@ interface Options {
   build: boolean;
   window: number;
   autocannon: boolean;
+  /** A results.json to re-render instead of running anything. */
+  report: string | null;
 }
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -54,6 +59,7 @@ function parseArgs(argv: string[]): Options {
     build: true,
     window: 128,
     autocannon: false,
+    report: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -72,6 +78,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--no-build') o.build = false;
     else if (a === '--window') o.window = Number(value());
     else if (a === '--autocannon') o.autocannon = true;
+    else if (a === '--report') o.report = resolve(value());
     else throw new Error(`unknown option ${a}`);
   }
   for (const s of o.only ?? [])
@@ -174,6 +181,13 @@ function machine(pinned: boolean): Record<string, string> {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
+  if (o.report) {
+    const report = JSON.parse(readFileSync(o.report, 'utf8')) as Report;
+    mkdirSync(o.out, { recursive: true });
+    writeFileSync(join(o.out, 'RESULTS.md'), render(report));
+    log(`wrote ${join(o.out, 'RESULTS.md')} from ${o.report}`);
+    return;
+  }
   const unlock = o.quick ? () => {} : await benchLock(log);
   const started = new Date();
   const t0 = Date.now();
@@ -295,7 +309,7 @@ async function main(): Promise<void> {
     .map((x) => x.toFixed(2))
     .join(' ');
   mkdirSync(o.out, { recursive: true });
-  const md = markdown(report);
+  const md = render(report);
   writeFileSync(join(o.out, 'RESULTS.md'), md);
   writeFileSync(join(o.out, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(md);
@@ -304,6 +318,11 @@ async function main(): Promise<void> {
     log(`${failures} problem(s) with replies or runs: see RESULTS.md`);
     process.exitCode = 1;
   }
+}
+
+/** RESULTS.md; a quick run's tiny pools say nothing about the targets, so it lists none. */
+function render(report: Report): string {
+  return markdown(report, report.mode === 'full' ? goalsMarkdown(report) : []);
 }
 
 function brief(f: RunFigures): string {

@@ -1,0 +1,215 @@
+// The performance targets trakx is held to, checked against one report, so RESULTS.md
+// says by itself which hold. Each is read from the medians of the run that produced the
+// report; a target whose figure is missing (a scenario or reference not run) is "not
+// measured", never a pass.
+
+import { fmt, type Report, ratio, type ScenarioOutcome } from './report.ts';
+import type { MetricDef } from './scenarios.ts';
+import type { TargetId } from './targets.ts';
+
+type Figure =
+  /** trakx's median ÷ a reference's median. */
+  | { kind: 'ratio'; key: string; reference: TargetId }
+  /** trakx's median (or its worst run, for counts that must stay at zero). */
+  | { kind: 'value'; key: string; unit: MetricDef['unit']; worst?: boolean };
+
+export interface Goal {
+  text: string;
+  scenario: string;
+  figure: Figure;
+  /** The figure must be at least (`>=`) or at most (`<=`) this. */
+  op: '>=' | '<=';
+  limit: number;
+  /**
+   * For a ratio to a reference: the target that is the ceiling of any Node responder
+   * (bare node:dgram), whose own ratio to the same reference is shown beside it. When
+   * even the ceiling misses the limit, no Node tracker can meet it on this machine.
+   */
+  ceiling?: TargetId;
+}
+
+const UNIT_SUFFIX: Partial<Record<MetricDef['unit'], string>> = { bytes: ' B', mib: ' MiB', ms: ' ms' };
+
+const MB_IN_MIB = 1e6 / (1 << 20);
+
+/** trakx's median at least `limit` times the reference's. */
+function atLeastTimes(
+  text: string,
+  scenario: string,
+  key: string,
+  reference: TargetId,
+  limit: number,
+  ceiling?: TargetId,
+): Goal {
+  return { text, scenario, figure: { kind: 'ratio', key, reference }, op: '>=', limit, ceiling };
+}
+
+/** trakx's median (its worst run with `worst`) at most `limit`. */
+function atMost(
+  text: string,
+  scenario: string,
+  key: string,
+  unit: MetricDef['unit'],
+  limit: number,
+  worst = false,
+): Goal {
+  return { text, scenario, figure: { kind: 'value', key, unit, worst }, op: '<=', limit };
+}
+
+const TEN_K = '10k torrents / 100k peers';
+const ONE_M = '1M torrents / 1M peers';
+const LOADED = 'at 10k UDP requests/s with 1M peers loaded';
+
+export const GOALS: readonly Goal[] = [
+  atLeastTimes(
+    `UDP announces/s, ${TEN_K} ≥ 0.85× bare node:dgram`,
+    'udp-10k',
+    'announce_rps',
+    'bare-dgram',
+    0.85,
+  ),
+  atLeastTimes(
+    `UDP announces/s, ${TEN_K} ≥ 4× bittorrent-tracker`,
+    'udp-10k',
+    'announce_rps',
+    'bittorrent-tracker',
+    4,
+    'bare-dgram',
+  ),
+  atLeastTimes(
+    `UDP announces/s, ${ONE_M} ≥ 0.85× bare node:dgram`,
+    'udp-1m',
+    'announce_rps',
+    'bare-dgram',
+    0.85,
+  ),
+  atLeastTimes(
+    `UDP announces/s, ${ONE_M} ≥ 4× bittorrent-tracker`,
+    'udp-1m',
+    'announce_rps',
+    'bittorrent-tracker',
+    4,
+    'bare-dgram',
+  ),
+  atMost(
+    `Tracker CPU at a fixed 10k UDP announces/s ≤ 20 % (${TEN_K})`,
+    'udp-10k',
+    'cpu_pct_fixed',
+    'pct',
+    20,
+  ),
+  atMost(
+    'Tracker CPU at a fixed 10k UDP announces/s ≤ 20 % (1M peers loaded)',
+    'udp-loaded',
+    'cpu_pct_fixed',
+    'pct',
+    20,
+  ),
+  atLeastTimes(
+    'HTTP keep-alive announces/s ≥ 0.8× bare Fastify',
+    'http',
+    'keepalive_rps',
+    'bare-fastify',
+    0.8,
+  ),
+  atLeastTimes(
+    'HTTP `Connection: close` announces/s ≥ 0.85× bare Fastify',
+    'http',
+    'close_rps',
+    'bare-fastify',
+    0.85,
+  ),
+  atMost(
+    'RSS per peer at 1M peers over 100k torrents ≤ 64 bytes',
+    'udp-loaded',
+    'bytes_per_peer',
+    'bytes',
+    64,
+  ),
+  atMost('RSS with 1M torrents × 1 peer ≤ 300 MB (286 MiB)', 'udp-1m', 'rss_mib', 'mib', 300 * MB_IN_MIB),
+  atMost(`p99 ${LOADED} ≤ 1 ms`, 'udp-loaded', 'p99_ms', 'ms', 1),
+  atMost(`p99.9 ${LOADED} ≤ 5 ms`, 'udp-loaded', 'p999_ms', 'ms', 5),
+  atMost(`No lost replies ${LOADED} (every run)`, 'udp-loaded', 'lost', 'count', 0, true),
+  atMost('RSS flat within ±5 % across the soak once warm', 'soak', 'flatness_pct', 'pct', 5),
+];
+
+export interface GoalCheck {
+  goal: Goal;
+  subject: TargetId;
+  value: number;
+  /** The figure as printed (ratio with ×, or in its unit). */
+  shown: string;
+  /** null: not measured in this report. */
+  holds: boolean | null;
+  /** The ceiling's own ratio to the reference, when the goal names one. */
+  ceilingRatio?: number;
+}
+
+function figureOf(sc: ScenarioOutcome, subject: TargetId, f: Figure): number {
+  if (f.kind === 'ratio') return ratio(sc, subject, f.reference, f.key);
+  const s = sc.targets.find((t) => t.id === subject && !t.skipped)?.summary[f.key];
+  if (!s) return Number.NaN;
+  return f.worst ? s.max : s.median;
+}
+
+export function checkGoals(
+  r: Report,
+  subject: TargetId = 'trakx',
+  goals: readonly Goal[] = GOALS,
+): GoalCheck[] {
+  return goals.map((goal) => {
+    const sc = r.scenarios.find((s) => s.id === goal.scenario);
+    const value = sc ? figureOf(sc, subject, goal.figure) : Number.NaN;
+    const f = goal.figure;
+    const shown = !Number.isFinite(value)
+      ? '–'
+      : f.kind === 'ratio'
+        ? `${value.toFixed(2)}×`
+        : `${fmt(f.unit, value)}${UNIT_SUFFIX[f.unit] ?? ''}`;
+    const holds = !Number.isFinite(value)
+      ? null
+      : goal.op === '>='
+        ? value >= goal.limit
+        : value <= goal.limit;
+    const check: GoalCheck = { goal, subject, value, shown, holds };
+    if (goal.ceiling && f.kind === 'ratio' && sc)
+      check.ceilingRatio = ratio(sc, goal.ceiling, f.reference, f.key);
+    return check;
+  });
+}
+
+/** The "Targets" section of RESULTS.md: one row per goal, for the default and the fast build. */
+export function goalsMarkdown(r: Report): string[] {
+  const trakx = checkGoals(r, 'trakx');
+  const fast = checkGoals(r, 'trakx-fast');
+  const mark = (c: GoalCheck): string =>
+    c.holds === null ? '– not measured' : `${c.shown} ${c.holds ? '✓' : '✗'}`;
+  const lines = [
+    '## Targets',
+    '',
+    'Each performance target, read from this run (medians; the lost-replies row takes the worst run). ' +
+      "For a ratio to bittorrent-tracker, the last column gives bare node:dgram's own ratio to it: a Node " +
+      'responder that does no tracker work at all. Where that ceiling misses the target too, no tracker on ' +
+      'node:dgram can meet it on this machine.',
+    '',
+    '| target | trakx | trakx fast | bare node:dgram, same ratio |',
+    '| --- | ---: | ---: | ---: |',
+  ];
+  trakx.forEach((c, i) => {
+    const ceiling =
+      c.ceilingRatio !== undefined && Number.isFinite(c.ceilingRatio) ? `${c.ceilingRatio.toFixed(2)}×` : '';
+    lines.push(`| ${c.goal.text} | ${mark(c)} | ${mark(fast[i]!)} | ${ceiling} |`);
+  });
+  const held = trakx.filter((c) => c.holds === true).length;
+  lines.push('', `trakx meets ${held} of ${trakx.length} targets in this run.`);
+  for (const c of trakx) {
+    if (c.holds !== false || c.ceilingRatio === undefined || !(c.ceilingRatio < c.goal.limit)) continue;
+    lines.push(
+      '',
+      `Missed: ${c.goal.text} (${c.shown}). bare node:dgram itself reaches ${c.ceilingRatio.toFixed(2)}×: ` +
+        'the cost of receiving and sending a datagram through node:dgram alone is above the budget.',
+    );
+  }
+  lines.push('');
+  return lines;
+}
