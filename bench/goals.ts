@@ -8,17 +8,15 @@ import type { MetricDef } from './scenarios.ts';
 import type { TargetId } from './targets.ts';
 
 type Figure =
-  /** trakx's median ÷ a reference's median. */
+  /** trakx's median ÷ a reference's median: must be at least the limit. */
   | { kind: 'ratio'; key: string; reference: TargetId }
-  /** trakx's median (or its worst run, for counts that must stay at zero). */
+  /** trakx's median (or its worst run, for counts that must stay at zero): at most the limit. */
   | { kind: 'value'; key: string; unit: MetricDef['unit']; worst?: boolean };
 
 export interface Goal {
   text: string;
   scenario: string;
   figure: Figure;
-  /** The figure must be at least (`>=`) or at most (`<=`) this. */
-  op: '>=' | '<=';
   limit: number;
   /**
    * For a ratio to a reference: the target that is the ceiling of any Node responder
@@ -41,7 +39,7 @@ function atLeastTimes(
   limit: number,
   ceiling?: TargetId,
 ): Goal {
-  return { text, scenario, figure: { kind: 'ratio', key, reference }, op: '>=', limit, ceiling };
+  return { text, scenario, figure: { kind: 'ratio', key, reference }, limit, ceiling };
 }
 
 /** trakx's median (its worst run with `worst`) at most `limit`. */
@@ -53,7 +51,7 @@ function atMost(
   limit: number,
   worst = false,
 ): Goal {
-  return { text, scenario, figure: { kind: 'value', key, unit, worst }, op: '<=', limit };
+  return { text, scenario, figure: { kind: 'value', key, unit, worst }, limit };
 }
 
 const TEN_K = '10k torrents / 100k peers';
@@ -135,7 +133,6 @@ export const GOALS: readonly Goal[] = [
 
 export interface GoalCheck {
   goal: Goal;
-  subject: TargetId;
   value: number;
   /** The figure as printed (ratio with ×, or in its unit). */
   shown: string;
@@ -152,12 +149,8 @@ function figureOf(sc: ScenarioOutcome, subject: TargetId, f: Figure): number {
   return f.worst ? s.max : s.median;
 }
 
-export function checkGoals(
-  r: Report,
-  subject: TargetId = 'trakx',
-  goals: readonly Goal[] = GOALS,
-): GoalCheck[] {
-  return goals.map((goal) => {
+export function checkGoals(r: Report, subject: TargetId = 'trakx'): GoalCheck[] {
+  return GOALS.map((goal) => {
     const sc = r.scenarios.find((s) => s.id === goal.scenario);
     const value = sc ? figureOf(sc, subject, goal.figure) : Number.NaN;
     const f = goal.figure;
@@ -168,10 +161,10 @@ export function checkGoals(
         : `${fmt(f.unit, value)}${UNIT_SUFFIX[f.unit] ?? ''}`;
     const holds = !Number.isFinite(value)
       ? null
-      : goal.op === '>='
+      : f.kind === 'ratio'
         ? value >= goal.limit
         : value <= goal.limit;
-    const check: GoalCheck = { goal, subject, value, shown, holds };
+    const check: GoalCheck = { goal, value, shown, holds };
     if (goal.ceiling && f.kind === 'ratio' && sc)
       check.ceilingRatio = ratio(sc, goal.ceiling, f.reference, f.key);
     return check;
