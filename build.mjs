@@ -1,6 +1,6 @@
 // Bundles the TypeScript sources into dist/ with esbuild.
 // `--fast` sets TRAKX_FAST=true at compile time so the per-IP, seed and leech
-// metrics are removed by dead-code elimination (see app/fast.ts). minifySyntax is what
+// metrics are removed by dead-code elimination (see app/runtime/fast.ts). minifySyntax is what
 // lets esbuild inline the imported FAST constant and drop the `if (!FAST)` branches;
 // identifiers and layout stay readable.
 import { build } from 'esbuild';

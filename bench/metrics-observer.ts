@@ -4,14 +4,14 @@
 // Run: node --import tsx bench/metrics-observer.ts
 
 import { Counter, Histogram, Registry } from 'prom-client';
-import { Metrics } from '../app/metrics/metrics.ts';
 import {
   ACTION_ANNOUNCE,
   NULL_OBSERVER,
   PROTO_HTTP,
   RESULT_OK,
   type RequestObserver,
-} from '../app/server/observer.ts';
+} from '../app/bittorrent/observer.ts';
+import { Metrics } from '../app/metrics/metrics.ts';
 import { MemoryStore } from '../app/swarm/memory-store.ts';
 
 const N = 5_000_000;

@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
-import { NODE_FLAGS } from '../app/cli/node-flags.ts';
+import { NODE_FLAGS } from '../app/runtime/node-flags.ts';
 import type { Child } from './bundle.ts';
 import { infohashHexLines, makeInfohashes, type PoolSpec } from './pool.ts';
 import { rssKiB } from './proc.ts';

@@ -10,10 +10,10 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processAlive } from '../process-alive.ts';
+import { NODE_FLAGS } from '../runtime/node-flags.ts';
 import { parseFlags, parseSeconds } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { tailLines } from './logs.ts';
-import { NODE_FLAGS } from './node-flags.ts';
 import { looksLikeTrakx, readPidFile, removePidFile, writePidFile } from './pidfile.ts';
 import { inspect } from './status.ts';
 

@@ -3,7 +3,7 @@
 // (prom-client's own Histogram builds a label-hash string per observe). It is handed to
 // the prom-client Registry as a metric object: the registry only calls get() at scrape time.
 
-import { ACTIONS, PROTOCOLS } from '../server/observer.ts';
+import { ACTIONS, PROTOCOLS } from '../bittorrent/observer.ts';
 
 /**
  * Upper bounds in seconds. Few on purpose (each costs a comparison per request); they

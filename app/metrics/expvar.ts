@@ -8,14 +8,14 @@
 // the `incremental` algorithm, i.e. per second); database variables are current totals.
 
 import { getHeapStatistics } from 'node:v8';
-import { FAST } from '../fast.ts';
 import {
   ACTION_ANNOUNCE,
   ACTION_CONNECT,
   ACTION_SCRAPE,
   RESULT_CLIENT_ERROR,
   RESULT_SERVER_ERROR,
-} from '../server/observer.ts';
+} from '../bittorrent/observer.ts';
+import { FAST } from '../runtime/fast.ts';
 import type { SwarmStore } from '../swarm/store.ts';
 import type { GcPauses } from './gc-pauses.ts';
 import type { RequestMetrics } from './request-metrics.ts';

@@ -4,7 +4,7 @@
 // the figures /stats serves. service.ts creates it and hands `observer` to the servers.
 
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { RequestObserver } from '../server/observer.ts';
+import type { RequestObserver } from '../bittorrent/observer.ts';
 import type { SwarmStore } from '../swarm/store.ts';
 import { DurationHistogram } from './duration-histogram.ts';
 import { expvar } from './expvar.ts';

@@ -16,8 +16,8 @@ import {
   RESULTS,
   type RequestObserver,
   type Result,
-} from '../server/observer.ts';
-import { UDP_ERRORS } from '../server/udp-handler.ts';
+} from '../bittorrent/observer.ts';
+import { UDP_ERRORS } from '../frontend/udp/handler.ts';
 import type { DurationHistogram } from './duration-histogram.ts';
 
 /**

@@ -4,7 +4,7 @@
 // inline on purpose, so esbuild drops it, metric names included, from that bundle.
 
 import { Gauge, type Registry } from 'prom-client';
-import { FAST } from '../fast.ts';
+import { FAST } from '../runtime/fast.ts';
 import type { SwarmStore } from '../swarm/store.ts';
 
 const V4 = { family: 'ipv4' };

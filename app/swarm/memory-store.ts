@@ -3,8 +3,8 @@
 // first. Peer selection walks a random coprime stride over the list, so it costs
 // O(numwant) whatever the swarm size, copies nothing and never repeats a peer.
 
-import { FAST } from '../fast.ts';
 import type { Family } from '../protocol/address.ts';
+import { FAST } from '../runtime/fast.ts';
 import { IpCounter } from './ip-counter.ts';
 import { ListPool, SIZES } from './list-pool.ts';
 import { MAX_POSITION, NO_TORRENT, PeerArena } from './peer-arena.ts';

@@ -2,17 +2,15 @@
 // AnnounceRequest, call announce() with a PeerSink that writes their own response
 // format, and turn a returned Failure into their error form.
 
-import type { Family } from '../protocol/address.ts';
 import {
-  type PeerSink,
-  PUT_EVICTED,
-  PUT_IP_LIMIT,
-  PUT_OK,
-  PUT_TORRENT_LIMIT,
-  type SnapshotVisitor,
-  type SwarmCounts,
-  type SwarmStore,
-} from '../swarm/store.ts';
+  type AnnounceRequest,
+  type AnnounceResult,
+  EVENT_COMPLETED,
+  EVENT_INVALID,
+  EVENT_STOPPED,
+  INVALID,
+  MISSING,
+} from '../bittorrent/announce.ts';
 import {
   FAIL_DENIED,
   FAIL_DOWNLOADED,
@@ -28,7 +26,7 @@ import {
   FAIL_TORRENT_LIMIT,
   FAIL_UPLOADED,
   type Failure,
-} from './failures.ts';
+} from '../bittorrent/failures.ts';
 import {
   LIMIT_DENIED,
   LIMIT_NOT_ALLOWED,
@@ -38,17 +36,19 @@ import {
   LIMIT_TORRENTS,
   type LimitObserver,
   NULL_LIMIT_OBSERVER,
-} from './limits.ts';
-import type { RateLimiter } from './rate-limit.ts';
+} from '../bittorrent/limits.ts';
+import type { Family } from '../protocol/address.ts';
 import {
-  type AnnounceRequest,
-  type AnnounceResult,
-  EVENT_COMPLETED,
-  EVENT_INVALID,
-  EVENT_STOPPED,
-  INVALID,
-  MISSING,
-} from './request.ts';
+  type PeerSink,
+  PUT_EVICTED,
+  PUT_IP_LIMIT,
+  PUT_OK,
+  PUT_TORRENT_LIMIT,
+  type SnapshotVisitor,
+  type SwarmCounts,
+  type SwarmStore,
+} from '../swarm/store.ts';
+import type { RateLimiter } from './rate-limit.ts';
 
 export interface TrackerOptions {
   /** Seconds. interval = base + random[0, fuzz). */

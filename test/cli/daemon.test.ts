@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { NODE_FLAGS } from '../../app/cli/node-flags.ts';
 import { verifySnapshot } from '../../app/persist/reader.ts';
 import { SnapshotSaver } from '../../app/persist/saver.ts';
 import { processAlive } from '../../app/process-alive.ts';
+import { NODE_FLAGS } from '../../app/runtime/node-flags.ts';
 import { infoHash, peerId } from '../helpers/ids.ts';
 import { freePort, startTrakx, tempHome, trakx, waitFor } from '../helpers/process.ts';
 import { announce, type Counts, scrape, trackerEnv } from '../helpers/tracker-process.ts';
@@ -61,7 +61,7 @@ test('start spawns the tracker in the background, writes the pid file, and statu
   const pid = pidNow();
   assert.match(r.stdout, new RegExp(`trakx started \\(pid ${pid}\\)`));
   assert.ok(alive(pid));
-  // The background tracker runs with our node flags (app/cli/node-flags.ts).
+  // The background tracker runs with our node flags (app/runtime/node-flags.ts).
   const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
   for (const flag of NODE_FLAGS) assert.ok(cmdline.includes(flag), `${flag} in ${cmdline.join(' ')}`);
   const s = await run('status', '--format', 'json');

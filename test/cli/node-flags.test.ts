@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { NODE_FLAGS } from '../../app/cli/node-flags.ts';
+import { NODE_FLAGS } from '../../app/runtime/node-flags.ts';
 import { ROOT } from '../helpers/process.ts';
 
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');

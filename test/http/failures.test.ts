@@ -1,16 +1,16 @@
 // One test per failure reason, over real HTTP from 127.0.0.1 and ::1: the exact words,
 // `retry in: never` exactly where a retry cannot help (BEP 31), always HTTP 200 and
 // text/plain (clients only read `failure reason` from a 200). A last test checks that
-// every reason in app/tracker/failures.ts is covered here, so a new one needs a test.
+// every reason in app/bittorrent/failures.ts is covered here, so a new one needs a test.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import * as failures from '../../app/bittorrent/failures.ts';
+import { FAIL_TOO_MANY_HASHES, type Failure } from '../../app/bittorrent/failures.ts';
 import type { Service } from '../../app/service.ts';
-import * as failures from '../../app/tracker/failures.ts';
-import { FAIL_TOO_MANY_HASHES, type Failure } from '../../app/tracker/failures.ts';
 import { pct } from '../helpers/http-client.ts';
 import { peerId } from '../helpers/ids.ts';
 import { startTestService, type TestServiceOptions } from '../helpers/service.ts';
@@ -207,7 +207,7 @@ describe('scrape failure reasons', () => {
   });
 });
 
-test('every failure reason in app/tracker/failures.ts has a test above', () => {
+test('every failure reason in app/bittorrent/failures.ts has a test above', () => {
   const all = Object.entries(failures)
     .filter(([, v]) => typeof v === 'function' || (typeof v === 'object' && v !== null && 'reason' in v))
     .map(([name]) => name)

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { TrackerFront } from '../../app/server/http-front.ts';
+import { TrackerFront } from '../../app/frontend/http/socket-front.ts';
 import { bodyOf, getRequest, rawHttp } from '../abuse/raw-http.ts';
 
 interface Seen {

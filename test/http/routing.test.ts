@@ -1,5 +1,5 @@
 // /announce and /scrape are answered on Node's raw request ahead of Fastify
-// (app/server/tracker-route.ts). These check that the fast path takes exactly a GET of
+// (app/frontend/http/routes.ts). These check that the fast path takes exactly a GET of
 // the exact path: near misses and other methods still get Fastify's plain 404 and store
 // nothing, and keep-alive connections carry many tracker replies in order.
 

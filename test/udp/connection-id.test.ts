@@ -3,8 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConnectionIds } from '../../app/server/udp-connection-id.ts';
-import { SipHash24 } from '../../app/server/udp-siphash.ts';
+import { ConnectionIds } from '../../app/frontend/udp/connection-id.ts';
+import { SipHash24 } from '../../app/frontend/udp/siphash.ts';
 
 describe('SipHash-2-4', () => {
   // Key 00..0f, message 00..(n-1): outputs from the reference implementation's vector

@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
-import type { RequestObserver } from '../../app/server/observer.ts';
-import { ConnectionIds } from '../../app/server/udp-connection-id.ts';
-import { MAX_PEERS_V4, MAX_PEERS_V6, MAX_REPLY, UdpHandler } from '../../app/server/udp-handler.ts';
+import type { AnnounceRequest, AnnounceResult } from '../../app/bittorrent/announce.ts';
+import { FAIL_TORRENT_LIMIT } from '../../app/bittorrent/failures.ts';
+import type { RequestObserver } from '../../app/bittorrent/observer.ts';
+import { ConnectionIds } from '../../app/frontend/udp/connection-id.ts';
+import { MAX_PEERS_V4, MAX_PEERS_V6, MAX_REPLY, UdpHandler } from '../../app/frontend/udp/handler.ts';
 import { MemoryStore } from '../../app/swarm/memory-store.ts';
 import type { PeerSink } from '../../app/swarm/store.ts';
-import { FAIL_TORRENT_LIMIT } from '../../app/tracker/failures.ts';
-import type { AnnounceRequest, AnnounceResult } from '../../app/tracker/request.ts';
 import { Tracker } from '../../app/tracker/tracker.ts';
 import {
   announcePacket,

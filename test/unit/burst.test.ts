@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Burst } from '../../app/server/burst.ts';
+import { Burst } from '../../app/runtime/burst.ts';
 
 const checkPhase = () => new Promise<void>((resolve) => setImmediate(resolve));
 

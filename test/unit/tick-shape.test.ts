@@ -1,5 +1,5 @@
 // keepTickShape holds one nextTick entry, so that V8 keeps the entries' map across
-// full collections (see app/server/tick-shape.ts). V8's own %HaveSameMap tells
+// full collections (see app/runtime/tick-shape.ts). V8's own %HaveSameMap tells
 // whether a tick queued after two full collections still has the kept entry's map.
 
 import assert from 'node:assert/strict';
@@ -7,7 +7,7 @@ import { executionAsyncResource } from 'node:async_hooks';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { keepTickShape } from '../../app/server/tick-shape.ts';
+import { keepTickShape } from '../../app/runtime/tick-shape.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

@@ -1,5 +1,5 @@
 // The abuse limits, as small integer codes so counting a hit costs no string. The
-// tracker and the servers report hits to a LimitObserver; app/server/observer.ts makes
+// tracker and the servers report hits to a LimitObserver; app/bittorrent/observer.ts makes
 // every RequestObserver one, and the metrics map the codes to the names in LIMITS.
 
 /** A new torrent beyond db.maxTorrents was refused. */

@@ -13,8 +13,8 @@
 // invalidates ids, and clients answer the `bad connection id` error by reconnecting.
 
 import { randomBytes } from 'node:crypto';
-import type { Family } from '../protocol/address.ts';
-import { SipHash24 } from './udp-siphash.ts';
+import type { Family } from '../../protocol/address.ts';
+import { SipHash24 } from './siphash.ts';
 
 export interface ConnectionIdOptions {
   /** Seconds an id stays valid at least (udp.connections.expiry). */

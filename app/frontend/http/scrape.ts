@@ -1,18 +1,18 @@
 // GET /scrape (BEP 48): one or more info_hash parameters → `files` dict with
 // complete / downloaded / incomplete per hash (zeros for unknown hashes).
 
-import { ScrapeEncoder } from '../protocol/announce-response.ts';
-import type { SwarmCounts } from '../swarm/store.ts';
 import {
   FAIL_INFO_HASH,
   FAIL_NO_HASHES,
   FAIL_QUERY,
   FAIL_TOO_MANY_HASHES,
   type Failure,
-} from '../tracker/failures.ts';
-import type { HttpTrackerDeps } from './http-announce.ts';
-import { ACTION_SCRAPE, LIMIT_SCRAPE_HASHES } from './observer.ts';
-import type { TrackerRoutes } from './tracker-route.ts';
+} from '../../bittorrent/failures.ts';
+import { ACTION_SCRAPE, LIMIT_SCRAPE_HASHES } from '../../bittorrent/observer.ts';
+import { ScrapeEncoder } from '../../protocol/announce-response.ts';
+import type { SwarmCounts } from '../../swarm/store.ts';
+import type { HttpTrackerDeps } from './announce.ts';
+import type { TrackerRoutes } from './routes.ts';
 
 export function registerScrape(routes: TrackerRoutes, deps: HttpTrackerDeps): void {
   const { tracker, query: q, observer, maxScrapeHashes } = deps;

@@ -1,8 +1,5 @@
 // GET /announce: raw query → AnnounceRequest → Tracker → bencoded reply (text/plain).
 
-import { AnnounceEncoder } from '../protocol/announce-response.ts';
-import type { QueryReader } from '../protocol/query.ts';
-import { FAIL_QUERY, type Failure } from '../tracker/failures.ts';
 import {
   type AnnounceEvent,
   AnnounceRequest,
@@ -15,11 +12,14 @@ import {
   EVENT_STOPPED,
   INVALID,
   MISSING,
-} from '../tracker/request.ts';
-import { BOTH_FAMILIES, type Tracker } from '../tracker/tracker.ts';
+} from '../../bittorrent/announce.ts';
+import { FAIL_QUERY, type Failure } from '../../bittorrent/failures.ts';
+import { ACTION_ANNOUNCE, type RequestObserver } from '../../bittorrent/observer.ts';
+import { AnnounceEncoder } from '../../protocol/announce-response.ts';
+import type { QueryReader } from '../../protocol/query.ts';
+import { BOTH_FAMILIES, type Tracker } from '../../tracker/tracker.ts';
 import type { ClientAddress } from './client-address.ts';
-import { ACTION_ANNOUNCE, type RequestObserver } from './observer.ts';
-import type { TrackerRoutes } from './tracker-route.ts';
+import type { TrackerRoutes } from './routes.ts';
 
 export interface HttpTrackerDeps {
   tracker: Tracker;

@@ -5,11 +5,11 @@
 
 import { createSocket, type Socket } from 'node:dgram';
 import type { Logger } from 'pino';
-import type { Tracker } from '../tracker/tracker.ts';
-import { Burst } from './burst.ts';
-import type { RequestObserver } from './observer.ts';
-import { ConnectionIds } from './udp-connection-id.ts';
-import { UdpHandler } from './udp-handler.ts';
+import type { RequestObserver } from '../../bittorrent/observer.ts';
+import { Burst } from '../../runtime/burst.ts';
+import type { Tracker } from '../../tracker/tracker.ts';
+import { ConnectionIds } from './connection-id.ts';
+import { UdpHandler } from './handler.ts';
 
 export interface UdpServerOptions {
   tracker: Tracker;

@@ -10,7 +10,12 @@ import type { FastifyInstance } from 'fastify';
 /** app/web, found from the source tree (tsx) or from dist/ (the bundle). */
 export function webRoot(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, '..', 'web'), join(here, '..', 'app', 'web'), join(here, 'web')];
+  const candidates = [
+    join(here, '..', '..', 'web'),
+    join(here, '..', 'web'),
+    join(here, '..', 'app', 'web'),
+    join(here, 'web'),
+  ];
   for (const dir of candidates) if (existsSync(join(dir, 'index.html'))) return dir;
   throw new Error(`static pages not found (looked in ${candidates.join(', ')})`);
 }

@@ -8,6 +8,22 @@
 // than its request, except the 16-byte connect reply; error text is cut to fit.
 
 import type { Logger } from 'pino';
+import { type AnnounceEvent, AnnounceRequest, AnnounceResult, MISSING } from '../../bittorrent/announce.ts';
+import type { Failure } from '../../bittorrent/failures.ts';
+import {
+  type Action,
+  LIMIT_SCRAPE_HASHES,
+  NULL_OBSERVER,
+  ACTION_ANNOUNCE as OBS_ANNOUNCE,
+  ACTION_CONNECT as OBS_CONNECT,
+  ACTION_SCRAPE as OBS_SCRAPE,
+  PROTO_UDP,
+  RESULT_CLIENT_ERROR,
+  RESULT_OK,
+  RESULT_SERVER_ERROR,
+  type RequestObserver,
+  type Result,
+} from '../../bittorrent/observer.ts';
 import {
   ACTION_ANNOUNCE,
   ACTION_CONNECT,
@@ -35,27 +51,11 @@ import {
   writeError,
   writeReplyHeader,
   writeScrapeEntry,
-} from '../protocol/udp.ts';
-import { parseSourceAddress } from '../protocol/udp-source-address.ts';
-import type { SwarmCounts } from '../swarm/store.ts';
-import type { Failure } from '../tracker/failures.ts';
-import { type AnnounceEvent, AnnounceRequest, AnnounceResult, MISSING } from '../tracker/request.ts';
-import { OWN_FAMILY, type Tracker } from '../tracker/tracker.ts';
-import {
-  type Action,
-  LIMIT_SCRAPE_HASHES,
-  NULL_OBSERVER,
-  ACTION_ANNOUNCE as OBS_ANNOUNCE,
-  ACTION_CONNECT as OBS_CONNECT,
-  ACTION_SCRAPE as OBS_SCRAPE,
-  PROTO_UDP,
-  RESULT_CLIENT_ERROR,
-  RESULT_OK,
-  RESULT_SERVER_ERROR,
-  type RequestObserver,
-  type Result,
-} from './observer.ts';
-import type { ConnectionIds } from './udp-connection-id.ts';
+} from '../../protocol/udp.ts';
+import { parseSourceAddress } from '../../protocol/udp-source-address.ts';
+import type { SwarmCounts } from '../../swarm/store.ts';
+import { OWN_FAMILY, type Tracker } from '../../tracker/tracker.ts';
+import type { ConnectionIds } from './connection-id.ts';
 
 /**
  * Largest reply payload: IPv6's minimum MTU (1280) minus the IPv6 and UDP headers, the

@@ -4,8 +4,8 @@
 // to its left were written by the client and can be anything.
 
 import { BlockList, isIP } from 'node:net';
-import { addTrusted } from '../config/cidr.ts';
-import { type Family, parseAddress } from '../protocol/address.ts';
+import { addTrusted } from '../../config/cidr.ts';
+import { type Family, parseAddress } from '../../protocol/address.ts';
 
 export class ClientAddress {
   private readonly trusted: BlockList | null;

@@ -11,8 +11,8 @@
 
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { HeadReader } from '../protocol/http-head.ts';
-import { Burst } from './burst.ts';
+import { HeadReader } from '../../protocol/http-head.ts';
+import { Burst } from '../../runtime/burst.ts';
 
 /** What the front needs of the tracker routes (TrackerRoutes implements it). */
 export interface FrontRoutes {

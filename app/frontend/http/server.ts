@@ -5,22 +5,22 @@ import { createServer, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import { QueryReader } from '../protocol/query.ts';
-import type { Tracker } from '../tracker/tracker.ts';
-import { ClientAddress } from './client-address.ts';
-import { registerAnnounce } from './http-announce.ts';
-import { TrackerFront } from './http-front.ts';
-import { registerScrape } from './http-scrape.ts';
-import { registerStatic } from './http-static.ts';
 import {
   LIMIT_CONNECTIONS,
   LIMIT_HEADER_SIZE,
   LIMIT_TIMEOUT,
   NULL_OBSERVER,
   type RequestObserver,
-} from './observer.ts';
-import { keepTickShape } from './tick-shape.ts';
-import { TrackerRoutes } from './tracker-route.ts';
+} from '../../bittorrent/observer.ts';
+import { QueryReader } from '../../protocol/query.ts';
+import { keepTickShape } from '../../runtime/tick-shape.ts';
+import type { Tracker } from '../../tracker/tracker.ts';
+import { registerAnnounce } from './announce.ts';
+import { ClientAddress } from './client-address.ts';
+import { TrackerRoutes } from './routes.ts';
+import { registerScrape } from './scrape.ts';
+import { TrackerFront } from './socket-front.ts';
+import { registerStatic } from './static.ts';
 
 /** Connection-level limits (config `limits.*`); times in seconds. */
 export interface HttpLimits {

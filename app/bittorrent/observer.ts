@@ -2,7 +2,7 @@
 // the hot path free of strings; app/metrics/ implements this with prom-client and maps
 // the codes to static label values. NULL_OBSERVER is used when metrics are off.
 
-import type { LimitObserver } from '../tracker/limits.ts';
+import type { LimitObserver } from './limits.ts';
 
 export {
   LIMIT_CONNECTIONS,
@@ -17,7 +17,7 @@ export {
   LIMIT_TORRENTS,
   LIMITS,
   type LimitKind,
-} from '../tracker/limits.ts';
+} from './limits.ts';
 
 export const PROTO_HTTP = 0;
 export const PROTO_UDP = 1;

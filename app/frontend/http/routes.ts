@@ -15,9 +15,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { encodeFailure } from '../protocol/bencode.ts';
-import type { Failure } from '../tracker/failures.ts';
-import { Burst } from './burst.ts';
+import type { Failure } from '../../bittorrent/failures.ts';
 import {
   type Action,
   PROTO_HTTP,
@@ -26,7 +24,9 @@ import {
   RESULT_SERVER_ERROR,
   type RequestObserver,
   type Result,
-} from './observer.ts';
+} from '../../bittorrent/observer.ts';
+import { encodeFailure } from '../../protocol/bencode.ts';
+import { Burst } from '../../runtime/burst.ts';
 
 const INTERNAL_ERROR = encodeFailure('internal error');
 const QUESTION_MARK = 63;
