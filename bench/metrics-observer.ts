@@ -5,9 +5,9 @@
 
 import { Counter, Histogram, Registry } from 'prom-client';
 import {
-  ACTION_ANNOUNCE,
   NULL_OBSERVER,
   PROTO_HTTP,
+  REQ_ANNOUNCE,
   RESULT_OK,
   type RequestObserver,
 } from '../app/bittorrent/observer.ts';
@@ -32,7 +32,7 @@ function time(fn: (n: number) => void): number {
 function observerLoop(o: RequestObserver): (n: number) => void {
   return (n) => {
     const start = performance.now();
-    for (let i = 0; i < n; i++) o.request(PROTO_HTTP, ACTION_ANNOUNCE, RESULT_OK, start);
+    for (let i = 0; i < n; i++) o.request(PROTO_HTTP, REQ_ANNOUNCE, RESULT_OK, start);
   };
 }
 

@@ -1,7 +1,7 @@
 // Announce input shared by every frontend. One instance is reused per server: the
 // parsers fill it in place (views into the request's bytes), so nothing is allocated.
 
-import type { Family } from '../protocol/address.ts';
+import type { Family } from './family.ts';
 
 export const EVENT_NONE = 0;
 export const EVENT_COMPLETED = 1;

@@ -24,11 +24,11 @@ export const PROTO_UDP = 1;
 export type Protocol = typeof PROTO_HTTP | typeof PROTO_UDP;
 export const PROTOCOLS = ['http', 'udp'] as const;
 
-export const ACTION_CONNECT = 0;
-export const ACTION_ANNOUNCE = 1;
-export const ACTION_SCRAPE = 2;
-export type Action = typeof ACTION_CONNECT | typeof ACTION_ANNOUNCE | typeof ACTION_SCRAPE;
-export const ACTIONS = ['connect', 'announce', 'scrape'] as const;
+export const REQ_CONNECT = 0;
+export const REQ_ANNOUNCE = 1;
+export const REQ_SCRAPE = 2;
+export type RequestKind = typeof REQ_CONNECT | typeof REQ_ANNOUNCE | typeof REQ_SCRAPE;
+export const REQUEST_KINDS = ['connect', 'announce', 'scrape'] as const;
 
 export const RESULT_OK = 0;
 export const RESULT_CLIENT_ERROR = 1;
@@ -42,7 +42,7 @@ export const EVENTS = ['none', 'completed', 'started', 'stopped', 'paused'] as c
 /** limitHit(kind) (from LimitObserver): an abuse limit refused or trimmed something; kind indexes LIMITS. */
 export interface RequestObserver extends LimitObserver {
   /** A request finished. `start` is performance.now() when it arrived. */
-  request(protocol: Protocol, action: Action, result: Result, start: number): void;
+  request(protocol: Protocol, action: RequestKind, result: Result, start: number): void;
   /** A valid announce with its event code (0..4). */
   announce(event: number): void;
   /** A UDP error packet was sent (reason is one of a fixed set of short strings). */

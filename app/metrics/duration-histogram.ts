@@ -3,7 +3,7 @@
 // (prom-client's own Histogram builds a label-hash string per observe). It is handed to
 // the prom-client Registry as a metric object: the registry only calls get() at scrape time.
 
-import { ACTIONS, PROTOCOLS } from '../bittorrent/observer.ts';
+import { PROTOCOLS, REQUEST_KINDS } from '../bittorrent/observer.ts';
 
 /**
  * Upper bounds in seconds. Few on purpose (each costs a comparison per request); they
@@ -12,7 +12,7 @@ import { ACTIONS, PROTOCOLS } from '../bittorrent/observer.ts';
  */
 export const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01, 0.05, 0.25] as const;
 
-const SERIES = PROTOCOLS.length * ACTIONS.length;
+const SERIES = PROTOCOLS.length * REQUEST_KINDS.length;
 
 interface Sample {
   value: number;
@@ -31,7 +31,7 @@ export class DurationHistogram {
   private readonly sums = new Float64Array(SERIES);
   private readonly counts = new Float64Array(SERIES);
 
-  /** `series` is protocol * ACTIONS.length + action. */
+  /** `series` is protocol * REQUEST_KINDS.length + action. */
   observe(series: number, seconds: number): void {
     const bounds = this.bounds;
     const n = bounds.length;
@@ -47,9 +47,9 @@ export class DurationHistogram {
     const values: Sample[] = [];
     const n = this.bounds.length;
     for (let p = 0; p < PROTOCOLS.length; p++) {
-      for (let a = 0; a < ACTIONS.length; a++) {
-        const s = p * ACTIONS.length + a;
-        const labels = { protocol: PROTOCOLS[p]!, action: ACTIONS[a]! };
+      for (let a = 0; a < REQUEST_KINDS.length; a++) {
+        const s = p * REQUEST_KINDS.length + a;
+        const labels = { protocol: PROTOCOLS[p]!, action: REQUEST_KINDS[a]! };
         let acc = 0;
         for (let b = 0; b <= n; b++) {
           acc += this.buckets[s * (n + 1) + b]!;

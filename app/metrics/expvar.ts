@@ -9,9 +9,9 @@
 
 import { getHeapStatistics } from 'node:v8';
 import {
-  ACTION_ANNOUNCE,
-  ACTION_CONNECT,
-  ACTION_SCRAPE,
+  REQ_ANNOUNCE,
+  REQ_CONNECT,
+  REQ_SCRAPE,
   RESULT_CLIENT_ERROR,
   RESULT_SERVER_ERROR,
 } from '../bittorrent/observer.ts';
@@ -69,9 +69,9 @@ export function expvar(src: ExpvarSources): Record<string, unknown> {
     cmdline: process.argv,
     memstats,
     'trakx.requests.hits': r.total(-1),
-    'trakx.requests.connects': r.total(ACTION_CONNECT),
-    'trakx.requests.announces': r.total(ACTION_ANNOUNCE),
-    'trakx.requests.scrapes': r.total(ACTION_SCRAPE),
+    'trakx.requests.connects': r.total(REQ_CONNECT),
+    'trakx.requests.announces': r.total(REQ_ANNOUNCE),
+    'trakx.requests.scrapes': r.total(REQ_SCRAPE),
     'trakx.errors.client': r.total(-1, RESULT_CLIENT_ERROR),
     'trakx.errors.server': r.total(-1, RESULT_SERVER_ERROR),
     'trakx.database.peers': t.peers4 + t.peers6,

@@ -6,18 +6,18 @@
 
 import { Counter, type Registry } from 'prom-client';
 import {
-  ACTIONS,
-  type Action,
   EVENTS,
   LIMITS,
   type LimitKind,
   PROTOCOLS,
   type Protocol,
+  REQUEST_KINDS,
   RESULTS,
+  type RequestKind,
   type RequestObserver,
   type Result,
 } from '../bittorrent/observer.ts';
-import { UDP_ERRORS } from '../frontend/udp/handler.ts';
+import { UDP_ERRORS } from '../protocol/udp.ts';
 import type { DurationHistogram } from './duration-histogram.ts';
 
 /**
@@ -63,8 +63,8 @@ function slotCounter(
 }
 
 export class RequestMetrics implements RequestObserver {
-  /** Index: (protocol * ACTIONS.length + action) * RESULTS.length + result. */
-  readonly requests = new Float64Array(PROTOCOLS.length * ACTIONS.length * RESULTS.length);
+  /** Index: (protocol * REQUEST_KINDS.length + action) * RESULTS.length + result. */
+  readonly requests = new Float64Array(PROTOCOLS.length * REQUEST_KINDS.length * RESULTS.length);
   /** Index: AnnounceEvent code (EVENTS). */
   readonly announces = new Float64Array(EVENTS.length);
   readonly received = new Float64Array(PROTOCOLS.length);
@@ -83,7 +83,7 @@ export class RequestMetrics implements RequestObserver {
       registry,
       'trakx_requests_total',
       'Tracker requests answered, by protocol, action and result (client_error: a failure reason or error packet sent to the client; server_error: an internal error).',
-      combinations(['protocol', 'action', 'result'], [PROTOCOLS, ACTIONS, RESULTS]),
+      combinations(['protocol', 'action', 'result'], [PROTOCOLS, REQUEST_KINDS, RESULTS]),
       () => this.requests,
     );
     slotCounter(
@@ -130,8 +130,8 @@ export class RequestMetrics implements RequestObserver {
     });
   }
 
-  request(protocol: Protocol, action: Action, result: Result, start: number): void {
-    const series = protocol * ACTIONS.length + action;
+  request(protocol: Protocol, action: RequestKind, result: Result, start: number): void {
+    const series = protocol * REQUEST_KINDS.length + action;
     this.requests[series * RESULTS.length + result]!++;
     if (this.histogram !== null) this.histogram.observe(series, (performance.now() - start) / 1000);
   }
@@ -167,11 +167,11 @@ export class RequestMetrics implements RequestObserver {
   total(action: number, result = -1): number {
     let sum = 0;
     for (let p = 0; p < PROTOCOLS.length; p++) {
-      for (let a = 0; a < ACTIONS.length; a++) {
+      for (let a = 0; a < REQUEST_KINDS.length; a++) {
         if (action >= 0 && a !== action) continue;
         for (let r = 0; r < RESULTS.length; r++) {
           if (result >= 0 && r !== result) continue;
-          sum += this.requests[(p * ACTIONS.length + a) * RESULTS.length + r]!;
+          sum += this.requests[(p * REQUEST_KINDS.length + a) * RESULTS.length + r]!;
         }
       }
     }

@@ -3,7 +3,7 @@
 // touches the store, so a bad file never leaves a half-restored tracker.
 
 import { crc32 } from 'node:zlib';
-import type { Family } from '../protocol/address.ts';
+import type { Family } from '../bittorrent/family.ts';
 import { PUT_IP_LIMIT, PUT_TORRENT_LIMIT, type SwarmStore } from '../swarm/store.ts';
 import {
   decodeHeader,

@@ -5,7 +5,7 @@
 // peers wait in a side buffer until then, so the file keeps its IPv4-then-IPv6 order
 // whatever order a store visits them in.
 
-import type { Family } from '../protocol/address.ts';
+import type { Family } from '../bittorrent/family.ts';
 import type { SnapshotVisitor } from '../swarm/store.ts';
 import { FLAG_SEEDER, PEER4_SIZE, PEER6_SIZE, TORRENT_SIZE } from './format.ts';
 

@@ -2,8 +2,9 @@
 // either compact (`peers` 6-byte IPv4 entries, `peers6` 18-byte IPv6 entries) or the
 // dictionary model, then writes the whole bencoded dict in one go. Reused per server.
 
-import { type Family, formatAddress } from './address.ts';
+import { formatAddress } from './address.ts';
 import { BencodeWriter, encodeKey } from './bencode.ts';
+import type { CompactOut } from './compact.ts';
 
 const K_COMPLETE = encodeKey('complete');
 const K_DOWNLOADED = encodeKey('downloaded');
@@ -54,7 +55,7 @@ export class AnnounceEncoder {
   }
 
   /** PeerSink: called by the store for each selected peer. */
-  peer(family: Family, addrPort: Uint8Array, addrOff: number, peerId: Uint8Array, idOff: number): void {
+  peer(family: 4 | 6, addrPort: Uint8Array, addrOff: number, peerId: Uint8Array, idOff: number): void {
     if (!this.compact) {
       const ilen = family === 4 ? 4 : 16;
       const w = this.dictPeers
@@ -92,13 +93,6 @@ export class AnnounceEncoder {
     }
     return w.end().take();
   }
-}
-
-/** Where the store writes compact entries (same shape as app/swarm/store.ts CompactOut). */
-interface CompactOut {
-  buf: Uint8Array;
-  pos: number;
-  end: number;
 }
 
 const K_FILES = encodeKey('files');

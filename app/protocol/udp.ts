@@ -14,6 +14,7 @@
 //   scrape   reply    0 action · 4 txid · then per hash seeders, completed, leechers
 //   error    reply    0 action 3 · 4 txid · 8 message (no terminator)
 
+import type { CompactOut } from './compact.ts';
 export const ACTION_CONNECT = 0;
 export const ACTION_ANNOUNCE = 1;
 export const ACTION_SCRAPE = 2;
@@ -258,13 +259,29 @@ export class UdpPeerWriter {
   }
 }
 
-/** Where the store writes compact entries (same shape as app/swarm/store.ts CompactOut). */
-interface CompactOut {
-  buf: Uint8Array;
-  pos: number;
-  end: number;
-}
-
+/**
+ * Largest reply payload: IPv6's minimum MTU (1280) minus the IPv6 and UDP headers, the
+ * size DNS settled on as never fragmented. Caps a reply at 202 IPv4 or 67 IPv6 peers.
+ */
+export const MAX_REPLY = 1232;
+export const MAX_PEERS_V4 = Math.floor((MAX_REPLY - ANNOUNCE_REPLY_HEADER) / 6);
+export const MAX_PEERS_V6 = Math.floor((MAX_REPLY - ANNOUNCE_REPLY_HEADER) / 18);
+/** The short texts of UDP error packets. */
+export const UDP_ERRORS = {
+  badProtocolId: 'bad protocol id',
+  badConnectionId: 'bad connection id',
+  badLength: 'bad length',
+  unknownAction: 'unknown action',
+  badPort: 'bad port',
+  badEvent: 'bad event',
+  tooManyHashes: 'too many hashes',
+  internal: 'internal error',
+} as const;
+/**
+ * The metrics reason of a tracker failure (torrent limit, rate limit, info_hash lists,
+ * peers per address): which limit it was is counted by trakx_limit_hits_total.
+ */
+export const UDP_REFUSED = 'refused';
 /** ASCII bytes of a fixed error message, made once at start-up. */
 export function errorMessage(text: string): Uint8Array {
   const b = new Uint8Array(text.length);

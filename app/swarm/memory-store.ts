@@ -3,15 +3,15 @@
 // first. Peer selection walks a random coprime stride over the list, so it costs
 // O(numwant) whatever the swarm size, copies nothing and never repeats a peer.
 
-import type { Family } from '../protocol/address.ts';
+import type { Family } from '../bittorrent/family.ts';
+import type { PeerSink, SwarmCounts } from '../bittorrent/peer-sink.ts';
+import type { CompactOut } from '../protocol/compact.ts';
 import { FAST } from '../runtime/fast.ts';
 import { IpCounter } from './ip-counter.ts';
 import { ListPool, SIZES } from './list-pool.ts';
 import { MAX_POSITION, NO_TORRENT, PeerArena } from './peer-arena.ts';
 import { PrefixCounter } from './prefix-counter.ts';
 import {
-  type CompactOut,
-  type PeerSink,
   PUT_EVICTED,
   PUT_IP_LIMIT,
   PUT_OK,
@@ -19,7 +19,6 @@ import {
   type PutResult,
   type SnapshotVisitor,
   type StoreTotals,
-  type SwarmCounts,
   type SwarmStore,
 } from './store.ts';
 import {

@@ -7,7 +7,8 @@
 // peer_id reused from another address never overwrites that address's entry. IPv4 and
 // IPv6 peers live in separate lists (`family` 4 or 6).
 
-import type { Family } from '../protocol/address.ts';
+import type { Family } from '../bittorrent/family.ts';
+import type { PeerSink, SwarmCounts } from '../bittorrent/peer-sink.ts';
 
 export const PUT_OK = 0;
 /** The torrent is new and db.maxTorrents torrents already exist. */
@@ -17,32 +18,6 @@ export const PUT_EVICTED = 2;
 /** Refused: the peer is new and its address (/32, /64) already has the per-IP maximum there. */
 export const PUT_IP_LIMIT = 3;
 export type PutResult = typeof PUT_OK | typeof PUT_TORRENT_LIMIT | typeof PUT_EVICTED | typeof PUT_IP_LIMIT;
-
-/** Receives selected peers. `addrPort` holds the compact form (address + port, big-endian). */
-export interface PeerSink {
-  peer(family: Family, addrPort: Uint8Array, addrOff: number, peerId: Uint8Array, idOff: number): void;
-  /**
-   * Compact fast path, per family: when set, the store copies each selected entry (6 or
-   * 18 bytes) to `buf` at `pos` itself, advancing `pos` and stopping at `end`, instead
-   * of calling peer() — a byte loop instead of a call per peer.
-   */
-  readonly compact4: CompactOut | null;
-  readonly compact6: CompactOut | null;
-}
-
-/** Where compact entries of one family are written back to back. */
-export interface CompactOut {
-  buf: Uint8Array;
-  pos: number;
-  end: number;
-}
-
-/** Scrape counts, filled in place. */
-export interface SwarmCounts {
-  seeders: number;
-  leechers: number;
-  downloaded: number;
-}
 
 /** What a snapshot sees of each torrent and peer (see app/persist/). */
 export interface SnapshotVisitor {

@@ -9,7 +9,7 @@
 // Sets are chosen by the keyed hash of app/swarm/hash.ts, so an attacker cannot aim a
 // flood of addresses at one set to push a victim out.
 
-import type { Family } from '../protocol/address.ts';
+import type { Family } from '../bittorrent/family.ts';
 import { fmix, mix, SEED_B, word } from '../swarm/hash.ts';
 
 export interface RateLimitOptions {

@@ -27,6 +27,7 @@ import {
   FAIL_UPLOADED,
   type Failure,
 } from '../bittorrent/failures.ts';
+import type { Family } from '../bittorrent/family.ts';
 import {
   LIMIT_DENIED,
   LIMIT_NOT_ALLOWED,
@@ -37,15 +38,13 @@ import {
   type LimitObserver,
   NULL_LIMIT_OBSERVER,
 } from '../bittorrent/limits.ts';
-import type { Family } from '../protocol/address.ts';
+import type { PeerSink, SwarmCounts } from '../bittorrent/peer-sink.ts';
 import {
-  type PeerSink,
   PUT_EVICTED,
   PUT_IP_LIMIT,
   PUT_OK,
   PUT_TORRENT_LIMIT,
   type SnapshotVisitor,
-  type SwarmCounts,
   type SwarmStore,
 } from '../swarm/store.ts';
 import type { RateLimiter } from './rate-limit.ts';

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { test } from 'node:test';
 import { AnnounceRequest, AnnounceResult } from '../../app/bittorrent/announce.ts';
-import type { PeerSink } from '../../app/swarm/store.ts';
+import type { PeerSink } from '../../app/bittorrent/peer-sink.ts';
 import { BOTH_FAMILIES } from '../../app/tracker/tracker.ts';
 import { bdecode } from '../helpers/bdecode.ts';
 import { pct } from '../helpers/http-client.ts';

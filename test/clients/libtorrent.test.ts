@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { SwarmCounts } from '../../app/bittorrent/peer-sink.ts';
 import type { Service } from '../../app/service.ts';
-import type { SwarmCounts } from '../../app/swarm/store.ts';
 import { startTestService } from '../helpers/service.ts';
 
 // python3-libtorrent installs for the system Python only; other Pythons on PATH

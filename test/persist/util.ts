@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { type Logger, pino } from 'pino';
-import type { Family } from '../../app/protocol/address.ts';
+import type { Family } from '../../app/bittorrent/family.ts';
 import { MemoryStore } from '../../app/swarm/memory-store.ts';
 import { PUT_EVICTED, PUT_OK, type SwarmStore } from '../../app/swarm/store.ts';
 import { infoHash, peerId } from '../helpers/ids.ts';

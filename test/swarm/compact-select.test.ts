@@ -4,8 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { PeerSink } from '../../app/bittorrent/peer-sink.ts';
+import type { CompactOut } from '../../app/protocol/compact.ts';
 import { MemoryStore } from '../../app/swarm/memory-store.ts';
-import type { CompactOut, PeerSink } from '../../app/swarm/store.ts';
 
 const hash = Buffer.alloc(20, 0xab);
 const id = Buffer.alloc(20, 1);

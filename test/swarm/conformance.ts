@@ -6,14 +6,13 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Family } from '../../app/protocol/address.ts';
+import type { Family } from '../../app/bittorrent/family.ts';
+import type { PeerSink, SwarmCounts } from '../../app/bittorrent/peer-sink.ts';
 import {
-  type PeerSink,
   PUT_EVICTED,
   PUT_OK,
   PUT_TORRENT_LIMIT,
   type SnapshotVisitor,
-  type SwarmCounts,
   type SwarmStore,
 } from '../../app/swarm/store.ts';
 import { prng } from '../helpers/prng.ts';

@@ -10,10 +10,11 @@ import { pino } from 'pino';
 import type { AnnounceRequest, AnnounceResult } from '../../app/bittorrent/announce.ts';
 import { FAIL_TORRENT_LIMIT } from '../../app/bittorrent/failures.ts';
 import type { RequestObserver } from '../../app/bittorrent/observer.ts';
+import type { PeerSink } from '../../app/bittorrent/peer-sink.ts';
 import { ConnectionIds } from '../../app/frontend/udp/connection-id.ts';
-import { MAX_PEERS_V4, MAX_PEERS_V6, MAX_REPLY, UdpHandler } from '../../app/frontend/udp/handler.ts';
+import { UdpHandler } from '../../app/frontend/udp/handler.ts';
+import { MAX_PEERS_V4, MAX_PEERS_V6, MAX_REPLY } from '../../app/protocol/udp.ts';
 import { MemoryStore } from '../../app/swarm/memory-store.ts';
-import type { PeerSink } from '../../app/swarm/store.ts';
 import { Tracker } from '../../app/tracker/tracker.ts';
 import {
   announcePacket,

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { AnnounceRequest, AnnounceResult } from '../../app/bittorrent/announce.ts';
+import type { PeerSink } from '../../app/bittorrent/peer-sink.ts';
 import type { Service } from '../../app/service.ts';
-import type { PeerSink } from '../../app/swarm/store.ts';
 import { bdict } from '../helpers/bdecode.ts';
 import { get, pct } from '../helpers/http-client.ts';
 import { startTestService } from '../helpers/service.ts';

@@ -3,13 +3,13 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatAddress, parseAddress, V4, V6 } from '../../app/protocol/address.ts';
+import { formatAddress, parseAddress } from '../../app/protocol/address.ts';
 import { prng } from '../helpers/prng.ts';
 
 function parse(text: string): { family: number; bytes: number[] } {
   const out = new Uint8Array(16).fill(0xee);
   const family = parseAddress(text, out);
-  return { family, bytes: [...out.subarray(0, family === V4 ? 4 : 16)] };
+  return { family, bytes: [...out.subarray(0, family === 4 ? 4 : 16)] };
 }
 
 function v6(...words: number[]): number[] {
@@ -31,7 +31,7 @@ function refused(texts: string[]): void {
 }
 
 describe('parseAddress: IPv4', () => {
-  parsesTo(V4, [
+  parsesTo(4, [
     ['1.2.3.4', [1, 2, 3, 4]],
     ['0.0.0.0', [0, 0, 0, 0]],
     ['255.255.255.255', [255, 255, 255, 255]],
@@ -61,7 +61,7 @@ describe('parseAddress: IPv4', () => {
 });
 
 describe('parseAddress: IPv6', () => {
-  parsesTo(V6, [
+  parsesTo(6, [
     ['::', v6(0, 0, 0, 0, 0, 0, 0, 0)],
     ['::1', v6(0, 0, 0, 0, 0, 0, 0, 1)],
     ['1::', v6(1, 0, 0, 0, 0, 0, 0, 0)],
@@ -89,7 +89,7 @@ describe('parseAddress: IPv6', () => {
     ['0:0:0:0:0:ffff:a00:1', [10, 0, 0, 1]],
     ['::ffff:255.255.255.255', [255, 255, 255, 255]],
   ];
-  parsesTo(V4, mapped, (text) => `IPv4-mapped ${text} is unmapped to IPv4`);
+  parsesTo(4, mapped, (text) => `IPv4-mapped ${text} is unmapped to IPv4`);
 
   refused([
     ':',
@@ -129,8 +129,8 @@ describe('formatAddress', () => {
 
   test('IPv4 as dotted decimal, read at an offset', () => {
     const bytes = Uint8Array.from([9, 9, 192, 168, 0, 255, 9]);
-    assert.equal(formatAddress(bytes, 2, V4), '192.168.0.255');
-    assert.equal(formatAddress(Uint8Array.from([0, 0, 0, 0]), 0, V4), '0.0.0.0');
+    assert.equal(formatAddress(bytes, 2, 4), '192.168.0.255');
+    assert.equal(formatAddress(Uint8Array.from([0, 0, 0, 0]), 0, 4), '0.0.0.0');
   });
 
   const cases: [Uint8Array, string][] = [
@@ -151,10 +151,10 @@ describe('formatAddress', () => {
   ];
   for (const [bytes, text] of cases) {
     test(`RFC 5952: ${text}`, () => {
-      assert.equal(formatAddress(bytes, 0, V6), text);
+      assert.equal(formatAddress(bytes, 0, 6), text);
       const shifted = new Uint8Array(20);
       shifted.set(bytes, 3);
-      assert.equal(formatAddress(shifted, 3, V6), text, 'read at an offset');
+      assert.equal(formatAddress(shifted, 3, 6), text, 'read at an offset');
     });
   }
 
@@ -166,10 +166,10 @@ describe('formatAddress', () => {
       // Mapped addresses are unmapped by parseAddress; keep them out of the round trip.
       if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) words[5] = 1;
       const bytes = b(...words);
-      const text = formatAddress(bytes, 0, V6);
+      const text = formatAddress(bytes, 0, 6);
       const canonical = new URL(`http://[${text}]/`).hostname.slice(1, -1);
       assert.equal(text, canonical, `words ${words.join(',')}`);
-      assert.deepEqual(parse(text), { family: V6, bytes: [...bytes] }, text);
+      assert.deepEqual(parse(text), { family: 6, bytes: [...bytes] }, text);
     }
   });
 });

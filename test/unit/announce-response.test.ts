@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Family } from '../../app/protocol/address.ts';
+import type { Family } from '../../app/bittorrent/family.ts';
 import { AnnounceEncoder, ScrapeEncoder } from '../../app/protocol/announce-response.ts';
 import { type BValue, bdict } from '../helpers/bdecode.ts';
 

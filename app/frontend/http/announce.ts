@@ -14,7 +14,7 @@ import {
   MISSING,
 } from '../../bittorrent/announce.ts';
 import { FAIL_QUERY, type Failure } from '../../bittorrent/failures.ts';
-import { ACTION_ANNOUNCE, type RequestObserver } from '../../bittorrent/observer.ts';
+import { REQ_ANNOUNCE, type RequestObserver } from '../../bittorrent/observer.ts';
 import { AnnounceEncoder } from '../../protocol/announce-response.ts';
 import type { QueryReader } from '../../protocol/query.ts';
 import { BOTH_FAMILIES, type Tracker } from '../../tracker/tracker.ts';
@@ -54,7 +54,7 @@ export function registerAnnounce(routes: TrackerRoutes, deps: HttpTrackerDeps): 
   const res = new AnnounceResult();
   const encoder = new AnnounceEncoder(deps.numwantLimit);
 
-  routes.add('/announce', ACTION_ANNOUNCE, (url, socket, xff) => {
+  routes.add('/announce', REQ_ANNOUNCE, (url, socket, xff) => {
     const failure = parse(url, socket, xff);
     if (failure) return failure;
     const i = q.indexOf('compact');

@@ -4,8 +4,9 @@
 // to its left were written by the client and can be anything.
 
 import { BlockList, isIP } from 'node:net';
+import type { Family } from '../../bittorrent/family.ts';
 import { addTrusted } from '../../config/cidr.ts';
-import { type Family, parseAddress } from '../../protocol/address.ts';
+import { parseAddress } from '../../protocol/address.ts';
 
 export class ClientAddress {
   private readonly trusted: BlockList | null;

@@ -17,11 +17,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Failure } from '../../bittorrent/failures.ts';
 import {
-  type Action,
   PROTO_HTTP,
   RESULT_CLIENT_ERROR,
   RESULT_OK,
   RESULT_SERVER_ERROR,
+  type RequestKind,
   type RequestObserver,
   type Result,
 } from '../../bittorrent/observer.ts';
@@ -42,7 +42,7 @@ export type TrackerHandler = (
 
 interface Route {
   path: string;
-  action: Action;
+  action: RequestKind;
   handle: TrackerHandler;
 }
 
@@ -76,7 +76,7 @@ export class TrackerRoutes {
     );
   }
 
-  add(path: string, action: Action, handle: TrackerHandler): void {
+  add(path: string, action: RequestKind, handle: TrackerHandler): void {
     const route: Route = { path, action, handle };
     this.routes.push(route);
     this.app.get(path, { exposeHeadRoute: false }, (request, reply) => {

@@ -8,9 +8,9 @@ import {
   FAIL_TOO_MANY_HASHES,
   type Failure,
 } from '../../bittorrent/failures.ts';
-import { ACTION_SCRAPE, LIMIT_SCRAPE_HASHES } from '../../bittorrent/observer.ts';
+import { LIMIT_SCRAPE_HASHES, REQ_SCRAPE } from '../../bittorrent/observer.ts';
+import type { SwarmCounts } from '../../bittorrent/peer-sink.ts';
 import { ScrapeEncoder } from '../../protocol/announce-response.ts';
-import type { SwarmCounts } from '../../swarm/store.ts';
 import type { HttpTrackerDeps } from './announce.ts';
 import type { TrackerRoutes } from './routes.ts';
 
@@ -44,5 +44,5 @@ export function registerScrape(routes: TrackerRoutes, deps: HttpTrackerDeps): vo
     return encoder.finish();
   }
 
-  routes.add('/scrape', ACTION_SCRAPE, (url) => scrape(url));
+  routes.add('/scrape', REQ_SCRAPE, (url) => scrape(url));
 }

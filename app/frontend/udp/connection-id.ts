@@ -13,7 +13,7 @@
 // invalidates ids, and clients answer the `bad connection id` error by reconnecting.
 
 import { randomBytes } from 'node:crypto';
-import type { Family } from '../../protocol/address.ts';
+import type { Family } from '../../bittorrent/family.ts';
 import { SipHash24 } from './siphash.ts';
 
 export interface ConnectionIdOptions {

@@ -11,31 +11,35 @@ import type { Logger } from 'pino';
 import { type AnnounceEvent, AnnounceRequest, AnnounceResult, MISSING } from '../../bittorrent/announce.ts';
 import type { Failure } from '../../bittorrent/failures.ts';
 import {
-  type Action,
   LIMIT_SCRAPE_HASHES,
   NULL_OBSERVER,
-  ACTION_ANNOUNCE as OBS_ANNOUNCE,
-  ACTION_CONNECT as OBS_CONNECT,
-  ACTION_SCRAPE as OBS_SCRAPE,
   PROTO_UDP,
+  REQ_ANNOUNCE,
+  REQ_CONNECT,
+  REQ_SCRAPE,
   RESULT_CLIENT_ERROR,
   RESULT_OK,
   RESULT_SERVER_ERROR,
+  type RequestKind,
   type RequestObserver,
   type Result,
 } from '../../bittorrent/observer.ts';
+import type { SwarmCounts } from '../../bittorrent/peer-sink.ts';
+import { parseAddress } from '../../protocol/address.ts';
 import {
   ACTION_ANNOUNCE,
   ACTION_CONNECT,
   ACTION_HEARTBEAT,
   ACTION_SCRAPE,
   ANNOUNCE_LEN,
-  ANNOUNCE_REPLY_HEADER,
   errorMessage,
   HASH_LEN,
   HEADER_LEN,
   HEARTBEAT_REPLY,
   hasProtocolId,
+  MAX_PEERS_V4,
+  MAX_PEERS_V6,
+  MAX_REPLY,
   MAX_SCRAPE_HASHES,
   OFF_INFO_HASH,
   OFF_PEER_ID,
@@ -44,6 +48,8 @@ import {
   readAction,
   SCRAPE_ENTRY_LEN,
   scrapeHashCount,
+  UDP_ERRORS,
+  UDP_REFUSED,
   UdpAnnounce,
   UdpPeerWriter,
   writeAnnounceReply,
@@ -52,39 +58,14 @@ import {
   writeReplyHeader,
   writeScrapeEntry,
 } from '../../protocol/udp.ts';
-import { parseSourceAddress } from '../../protocol/udp-source-address.ts';
-import type { SwarmCounts } from '../../swarm/store.ts';
 import { OWN_FAMILY, type Tracker } from '../../tracker/tracker.ts';
 import type { ConnectionIds } from './connection-id.ts';
 
-/**
- * Largest reply payload: IPv6's minimum MTU (1280) minus the IPv6 and UDP headers, the
- * size DNS settled on as never fragmented. Caps a reply at 202 IPv4 or 67 IPv6 peers.
- */
-export const MAX_REPLY = 1232;
-export const MAX_PEERS_V4 = Math.floor((MAX_REPLY - ANNOUNCE_REPLY_HEADER) / 6);
-export const MAX_PEERS_V6 = Math.floor((MAX_REPLY - ANNOUNCE_REPLY_HEADER) / 18);
 /** BEP 41 URL data kept per announce; parsing stops at more. */
 export const MAX_URL_DATA = 2048;
 /** Events a UDP announce may carry: BEP 15's 0–3 and BEP 21's paused (4), as libtorrent sends. */
 const MAX_EVENT = 4;
 
-/** The short texts of UDP error packets. */
-export const UDP_ERRORS = {
-  badProtocolId: 'bad protocol id',
-  badConnectionId: 'bad connection id',
-  badLength: 'bad length',
-  unknownAction: 'unknown action',
-  badPort: 'bad port',
-  badEvent: 'bad event',
-  tooManyHashes: 'too many hashes',
-  internal: 'internal error',
-} as const;
-/**
- * The metrics reason of a tracker failure (torrent limit, rate limit, info_hash lists,
- * peers per address): which limit it was is counted by trakx_limit_hits_total.
- */
-export const UDP_REFUSED = 'refused';
 type ErrorKey = keyof typeof UDP_ERRORS;
 
 const ERROR_BYTES = Object.fromEntries(
@@ -157,7 +138,7 @@ export class UdpHandler {
       n = this.verified ? this.error(msg, len, 'internal') : 0;
     }
     try {
-      if (this.action >= 0) observer.request(PROTO_UDP, this.action as Action, this.result, start);
+      if (this.action >= 0) observer.request(PROTO_UDP, this.action as RequestKind, this.result, start);
       observer.bytes(PROTO_UDP, len, n);
     } catch (err) {
       this.logger?.error({ err }, 'udp observer failed');
@@ -173,22 +154,22 @@ export class UdpHandler {
       return 1;
     }
     const req = this.req;
-    const family = parseSourceAddress(address, req.addr);
+    const family = parseAddress(address, req.addr);
     if (family === 0) return 0;
     req.family = family;
     switch (action) {
       case ACTION_CONNECT:
-        this.action = OBS_CONNECT;
+        this.action = REQ_CONNECT;
         if (!hasProtocolId(msg)) return this.error(msg, len, 'badProtocolId');
         writeConnectReply(this.out, msg);
         this.ids.issue(this.out, 8, req.addr, family, port);
         return 16;
       case ACTION_ANNOUNCE:
-        this.action = OBS_ANNOUNCE;
+        this.action = REQ_ANNOUNCE;
         if (!this.verify(msg, port)) return this.error(msg, len, 'badConnectionId');
         return this.announce(msg, len);
       case ACTION_SCRAPE:
-        this.action = OBS_SCRAPE;
+        this.action = REQ_SCRAPE;
         if (!this.verify(msg, port)) return this.error(msg, len, 'badConnectionId');
         return this.scrape(msg, len);
       default:

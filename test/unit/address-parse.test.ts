@@ -1,16 +1,16 @@
-// The allocation-free datagram source parser must agree with parseAddress (address.ts)
-// on every form node:dgram reports, and refuse malformed text.
+// The allocation-free address parser (protocol/address.ts) must agree with an
+// independent reference parser on every form node:dgram reports, and refuse malformed text.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseAddress } from '../../app/protocol/address.ts';
-import { parseSourceAddress } from '../../app/protocol/udp-source-address.ts';
+import { referenceParseAddress } from '../helpers/address-reference.ts';
 
 function both(text: string): { fast: string; ref: string } {
   const a = new Uint8Array(16);
   const b = new Uint8Array(16);
-  const fa = parseSourceAddress(text, a);
-  const fb = parseAddress(text, b);
+  const fa = parseAddress(text, a);
+  const fb = referenceParseAddress(text, b);
   const show = (f: number, x: Uint8Array) =>
     f === 0 ? '0' : `${f}:${Buffer.from(x.subarray(0, f === 4 ? 4 : 16)).toString('hex')}`;
   return { fast: show(fa, a), ref: show(fb, b) };
@@ -62,10 +62,10 @@ test('malformed text is refused', () => {
     'fe80::1%',
     '::ffff:1.2.3.4.5',
   ];
-  for (const text of bad) assert.equal(parseSourceAddress(text, new Uint8Array(16)), 0, JSON.stringify(text));
+  for (const text of bad) assert.equal(parseAddress(text, new Uint8Array(16)), 0, JSON.stringify(text));
 });
 
-test('agrees with parseAddress on random addresses and random junk', () => {
+test('agrees with the reference parser on random addresses and random junk', () => {
   let seed = 12345;
   const rnd = (n: number) => {
     seed = (seed * 1103515245 + 12345) >>> 0;
