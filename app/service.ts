@@ -2,16 +2,14 @@
 // periodic jobs. The CLI's `run` starts it and stops it on signals; tests start it on
 // ephemeral ports. Everything it needs comes in through Config.
 
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { NULL_OBSERVER } from './bittorrent/observer.ts';
 import { ConfigError } from './config/load.ts';
 import type { Config } from './config/types.ts';
-import { createHttpServer } from './frontend/http/server.ts';
-import { startUdpServer, type UdpServer } from './frontend/udp/frontend.ts';
+import type { Frontend } from './frontend/frontend.ts';
+import { configuredFrontends } from './frontend/frontends.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { startMetricsServer } from './metrics/metrics-server.ts';
-import { registerMetricsRoutes } from './metrics/routes.ts';
 import { restoreSnapshot } from './persist/restore.ts';
 import { type SaveResult, SnapshotSaver } from './persist/saver.ts';
 import { CoarseClock } from './runtime/clock.ts';
@@ -26,7 +24,8 @@ export interface Service {
   readonly config: Config;
   readonly store: SwarmStore;
   readonly tracker: Tracker;
-  readonly http: FastifyInstance | undefined;
+  /** The started frontends, in start order. */
+  readonly frontends: readonly Frontend[];
   /** Bound HTTP port (useful with port 0 in tests), or 0 when HTTP is off. */
   readonly httpPort: number;
   /** Bound UDP port, or 0 when the UDP tracker is off. */
@@ -128,41 +127,20 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     for (const stop of running.splice(0).reverse()) await stop();
   };
 
-  let http: FastifyInstance | undefined;
-  let httpPort = 0;
-  let udp: UdpServer | undefined;
+  const frontends = configuredFrontends(config);
+  const portOf = (name: string): number => frontends.find((f) => f.name === name)?.port ?? 0;
   let metricsPort = 0;
   try {
-    if (config.http.enabled) {
-      const app = await createHttpServer({
-        tracker,
-        logger,
-        trustProxy: config.http.trustProxy,
-        numwantLimit: config.numwant.limit,
-        maxScrapeHashes: config.scrape.maxHashes,
-        limits,
-        observer: metrics?.observer,
-      });
-      http = app;
-      running.push(() => app.close());
-      if (metrics && config.metrics.port === 0) registerMetricsRoutes(app, metrics);
-      await app.listen({ host: config.http.ip, port: config.http.port });
-      httpPort = (app.server.address() as AddressInfo).port;
-      logger.info({ ip: config.http.ip, port: httpPort }, 'http tracker listening');
-    }
-    if (config.udp.enabled) {
-      const server = await startUdpServer({
-        tracker,
-        logger,
-        ip: config.udp.ip,
-        port: config.udp.port,
-        bufferSize: config.udp.bufferSize,
-        expiry: config.udp.connections.expiry,
-        numwantDefault: config.numwant.default,
-        observer: metrics?.observer,
-      });
-      udp = server;
-      running.push(() => server.close());
+    const context = {
+      tracker,
+      config,
+      logger,
+      observer: metrics?.observer ?? NULL_OBSERVER,
+      metrics,
+    };
+    for (const frontend of frontends) {
+      running.push(() => frontend.close());
+      await frontend.start(context);
     }
     // /metrics and /stats on their own listener, so the tracker port need not expose them.
     if (metrics && config.metrics.port > 0) {
@@ -174,8 +152,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       running.push(() => server.app.close());
       metricsPort = server.port;
       logger.info({ ip: config.metrics.ip, port: metricsPort }, 'metrics listening');
-    } else if (metrics && http) {
-      metricsPort = httpPort;
+    } else if (metrics && config.http.enabled) {
+      metricsPort = portOf('http');
     } else if (metrics) {
       logger.warn('metrics.port is 0 and the HTTP tracker is off: /metrics and /stats are not served');
     }
@@ -205,9 +183,9 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     config,
     store,
     tracker,
-    http,
-    httpPort,
-    udpPort: udp ? udp.port : 0,
+    frontends,
+    httpPort: portOf('http'),
+    udpPort: portOf('udp'),
     metrics,
     metricsPort,
     save() {

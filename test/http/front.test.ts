@@ -46,7 +46,7 @@ async function rig(
   r.front = new TrackerFront(
     r.server,
     {
-      direct(url, socket: Socket, xff) {
+      answer(url, socket: Socket, xff) {
         if (!url.startsWith('/announce')) return null;
         r.seen.push({ url, xff, remote: socket.remoteAddress });
         return Buffer.from(`front:${url}`, 'latin1');

@@ -1,16 +1,9 @@
-// The tracker's GET routes (/announce, /scrape) and the shape they share: run the
-// handler, turn a Failure into a bencoded `failure reason`, an exception into `internal
-// error` (logged, never shown), report the request to the observer, and answer HTTP 200
-// text/plain (clients read `failure reason` only from a 200).
-//
-// Most are answered before node:http sees them, by the socket front (http-front.ts,
-// through direct()). The rest that node:http parses are answered on its raw request,
-// ahead of Fastify (see serve()): routing, request/reply objects and hooks cost about as
-// much as a whole announce, and these two routes need none of it; requests that arrive
-// together are answered together (burst.ts).
-// Fastify keeps the same routes as its own, for the requests the fast path leaves to it
-// (while closing, so they get its 503). No HEAD twin: a HEAD must not store a peer, and
-// it goes to Fastify, which has no HEAD route for them (404).
+// The tracker's GET routes (/announce, /scrape) and their one answer function,
+// answer(): run the handler, turn a Failure into a bencoded `failure reason` and an
+// exception into `internal error` (logged, never shown), report the request to the
+// observer. The socket front (socket-front.ts) calls it for the connections it keeps;
+// serve() calls it for the requests node:http parsed, ahead of Fastify's router. Fastify
+// has no route of these paths: while closing it answers them 503, a HEAD 404.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
@@ -58,7 +51,7 @@ export class TrackerRoutes {
    * Node builds a request's headers object only when asked, so without one it never is.
    */
   constructor(
-    private readonly app: FastifyInstance,
+    app: FastifyInstance,
     private readonly observer: RequestObserver,
     private readonly logger: Logger,
     private readonly forwarded: boolean,
@@ -70,19 +63,15 @@ export class TrackerRoutes {
       done();
     });
     this.burst = new Burst(
-      (route, req, res) => this.answer(route, req, res),
+      (route, req, res) => this.reply(route, req, res),
       // run() catches the handler's errors; this is Node refusing the write.
       (err) => this.logger.error({ err }, 'http reply failed'),
     );
   }
 
+  /** A tracker GET route; `path` is matched as the URL's whole path. */
   add(path: string, action: RequestKind, handle: TrackerHandler): void {
-    const route: Route = { path, action, handle };
-    this.routes.push(route);
-    this.app.get(path, { exposeHeadRoute: false }, (request, reply) => {
-      const body = this.run(route, request.url, request.raw.socket, this.xff(request.raw));
-      return reply.code(200).header('content-type', 'text/plain').send(body);
-    });
+    this.routes.push({ path, action, handle });
   }
 
   /**
@@ -103,19 +92,17 @@ export class TrackerRoutes {
   }
 
   /**
-   * The reply body for a GET read by the socket front (http-front.ts), run at once: that
-   * connection was never node:http's, so none of its requests waits in this burst (the
-   * front batches its own). Null for any other path, or while closing, which leaves the
-   * request to node:http and Fastify.
+   * The reply body of a tracker GET, or null for any other path or while closing (the
+   * request is then left to node:http and Fastify). Runs at once.
    */
-  direct(url: string, socket: object, xff: string | undefined): Buffer | null {
+  answer(url: string, socket: object, xff: string | string[] | undefined): Buffer | null {
     if (this.closing) return null;
     const route = this.match(url);
     return route === null ? null : this.run(route, url, socket, xff);
   }
 
-  /** Run the route's handler and write its reply: at once, or as one request of a burst. */
-  private answer(route: Route, req: IncomingMessage, res: ServerResponse): void {
+  /** Answer one request node:http parsed: at once, or as one request of a burst. */
+  private reply(route: Route, req: IncomingMessage, res: ServerResponse): void {
     const body = this.run(route, req.url!, req.socket, this.xff(req));
     res.writeHead(200, this.head(body.length));
     // As a latin1 string (byte for byte the same), so Node appends the body to its header
@@ -150,6 +137,7 @@ export class TrackerRoutes {
     return null;
   }
 
+  /** The one place a tracker GET is answered, whichever path brought it. */
   private run(route: Route, url: string, socket: object, xff: string | string[] | undefined): Buffer {
     const start = performance.now();
     let body: Buffer;

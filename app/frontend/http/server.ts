@@ -103,7 +103,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
       fronts.push(
         new TrackerFront(
           server,
-          { direct: (url, socket, xff) => routes?.direct(url, socket, xff) ?? null },
+          { answer: (url, socket, xff) => routes?.answer(url, socket, xff) ?? null },
           {
             maxHeaderSize: limits.maxHeaderSize,
             requestMs,

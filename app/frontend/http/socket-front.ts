@@ -17,7 +17,7 @@ import { Burst } from '../../runtime/burst.ts';
 /** What the front needs of the tracker routes (TrackerRoutes implements it). */
 export interface FrontRoutes {
   /** The reply body for a tracker GET, or null to leave the request to node:http. */
-  direct(url: string, socket: Socket, xff: string | undefined): Buffer | null;
+  answer(url: string, socket: Socket, xff: string | undefined): Buffer | null;
 }
 
 export interface FrontOptions {
@@ -151,7 +151,7 @@ export class TrackerFront {
       const end = head.read(chunk, p, n, this.opts.maxHeaderSize);
       if (end < 0) break;
       const url = chunk.toString('latin1', head.targetStart, head.targetEnd);
-      const body = this.routes.direct(
+      const body = this.routes.answer(
         url,
         socket,
         this.opts.forwarded ? head.forwardedFor(chunk) : undefined,

@@ -1,87 +1,75 @@
-// The UDP tracker socket: binds udp.ip:udp.port, sizes the kernel buffers, and passes
+// The UDP tracker as a Frontend: binds udp.ip:udp.port, sizes the kernel buffers, and passes
 // each datagram to the UdpHandler (a burst at a time, see burst.ts), sending back
 // whatever reply it built. With the default ip `::` one dual-stack socket serves IPv4
 // (seen as ::ffff:a.b.c.d) and IPv6.
 
 import { createSocket, type Socket } from 'node:dgram';
 import type { Logger } from 'pino';
-import type { RequestObserver } from '../../bittorrent/observer.ts';
 import { Burst } from '../../runtime/burst.ts';
-import type { Tracker } from '../../tracker/tracker.ts';
+import type { Frontend, FrontendContext } from '../frontend.ts';
 import { ConnectionIds } from './connection-id.ts';
 import { UdpHandler } from './handler.ts';
 
-export interface UdpServerOptions {
-  tracker: Tracker;
-  logger: Logger;
-  observer?: RequestObserver;
-  ip: string;
-  port: number;
-  /** Wanted SO_RCVBUF / SO_SNDBUF in bytes. */
-  bufferSize: number;
-  /** Connection id lifetime in seconds. */
-  expiry: number;
-  numwantDefault: number;
-  /** Millisecond clock for connection ids (tests). */
-  now?: () => number;
-}
-
-export interface UdpServer {
-  /** Bound port. */
-  readonly port: number;
+export class UdpFrontend implements Frontend {
+  readonly name = 'udp';
+  port = 0;
   /** Bound address. */
-  readonly address: string;
-  readonly handler: UdpHandler;
-  close(): Promise<void>;
-}
+  address = '';
+  handler: UdpHandler | undefined;
+  private socket: Socket | undefined;
+  private ids: ConnectionIds | undefined;
+  private closed = false;
+  private closing: Promise<void> | undefined;
 
-export async function startUdpServer(opts: UdpServerOptions): Promise<UdpServer> {
-  const { logger } = opts;
-  const socket = await bind(opts.ip, opts.port, logger);
-  sizeBuffers(socket, opts.bufferSize, logger);
-  const ids = new ConnectionIds({ expiry: opts.expiry, now: opts.now });
-  const handler = new UdpHandler({
-    tracker: opts.tracker,
-    ids,
-    numwantDefault: opts.numwantDefault,
-    observer: opts.observer,
-    logger,
-  });
+  async start(ctx: FrontendContext): Promise<void> {
+    const { config, logger } = ctx;
+    const socket = await bind(config.udp.ip, config.udp.port, logger);
+    this.socket = socket;
+    sizeBuffers(socket, config.udp.bufferSize, logger);
+    const ids = new ConnectionIds({ expiry: config.udp.connections.expiry });
+    this.ids = ids;
+    const handler = new UdpHandler({
+      tracker: ctx.tracker,
+      ids,
+      numwantDefault: config.numwant.default,
+      observer: ctx.observer,
+      logger,
+    });
+    this.handler = handler;
 
-  let closed = false;
-  const burst = new Burst<Buffer, string, number>(
-    (msg, address, port) => {
-      // Datagrams read before close() are dropped with the socket, as later ones are.
-      if (closed) return;
-      // A reply that met a full kernel buffer waits in the send queue still pointing at
-      // the shared reply buffer; give the handler a new one rather than overwrite it.
-      if (socket.getSendQueueCount() > 0) handler.renewBuffer();
-      const n = handler.handle(msg, msg.length, address, port);
-      if (n > 0) socket.send(handler.out, 0, n, port, address);
-    },
-    (err) => logger.error({ err }, 'udp send failed'),
-  );
-  socket.on('message', (msg, rinfo) => burst.push(msg, rinfo.address, rinfo.port));
-  // Without a listener an 'error' event would end the process.
-  socket.on('error', (err) => logger.warn({ err }, 'udp socket error'));
+    const burst = new Burst<Buffer, string, number>(
+      (msg, address, port) => {
+        // Datagrams read before close() are dropped with the socket, as later ones are.
+        if (this.closed) return;
+        // A reply that met a full kernel buffer waits in the send queue still pointing at
+        // the shared reply buffer; give the handler a new one rather than overwrite it.
+        if (socket.getSendQueueCount() > 0) handler.renewBuffer();
+        const n = handler.handle(msg, msg.length, address, port);
+        if (n > 0) socket.send(handler.out, 0, n, port, address);
+      },
+      (err) => logger.error({ err }, 'udp send failed'),
+    );
+    socket.on('message', (msg, rinfo) => burst.push(msg, rinfo.address, rinfo.port));
+    // Without a listener an 'error' event would end the process.
+    socket.on('error', (err) => logger.warn({ err }, 'udp socket error'));
 
-  const bound = socket.address();
-  let closing: Promise<void> | undefined;
-  logger.info(
-    { ip: bound.address, port: bound.port, connectionIdBucketMs: ids.bucketMs },
-    'udp tracker listening',
-  );
-  return {
-    port: bound.port,
-    address: bound.address,
-    handler,
-    close() {
-      closed = true;
-      ids.close();
-      closing ??= new Promise<void>((resolve) => socket.close(() => resolve()));
-      return closing;
-    },
-  };
+    const bound = socket.address();
+    this.port = bound.port;
+    this.address = bound.address;
+    logger.info(
+      { ip: bound.address, port: bound.port, connectionIdBucketMs: ids.bucketMs },
+      'udp tracker listening',
+    );
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    this.ids?.close();
+    const socket = this.socket;
+    if (socket === undefined) return Promise.resolve();
+    this.closing ??= new Promise<void>((resolve) => socket.close(() => resolve()));
+    return this.closing;
+  }
 }
 
 async function bind(ip: string, port: number, logger: Logger): Promise<Socket> {

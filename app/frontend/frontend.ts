@@ -1,0 +1,31 @@
+// A frontend speaks one tracker protocol on its own listener: it parses requests into
+// the shared types (app/bittorrent/), asks the tracker, and writes the replies in its
+// own format. service.ts starts the configured ones (frontends.ts) and closes them in
+// reverse order; no frontend knows of another.
+
+import type { Logger } from 'pino';
+import type { RequestObserver } from '../bittorrent/observer.ts';
+import type { Config } from '../config/types.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { Tracker } from '../tracker/tracker.ts';
+
+export interface FrontendContext {
+  readonly tracker: Tracker;
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Where requests are reported; NULL_OBSERVER when metrics are off. */
+  readonly observer: RequestObserver;
+  /** The metrics, for a frontend that serves them (the HTTP one, when metrics.port is 0). */
+  readonly metrics: Metrics | undefined;
+}
+
+export interface Frontend {
+  /** Its protocol label in logs and metrics (one of PROTOCOLS in bittorrent/observer.ts). */
+  readonly name: string;
+  /** The bound port once started (tests listen on port 0). */
+  readonly port: number;
+  /** Bind and serve; rejects (with nothing left listening) when it cannot. */
+  start(context: FrontendContext): Promise<void>;
+  /** Stop taking requests and release the listener; safe to call more than once. */
+  close(): Promise<void>;
+}
