@@ -14,7 +14,7 @@ import { restoreSnapshot } from './persist/restore.ts';
 import { type SaveResult, SnapshotSaver } from './persist/saver.ts';
 import { CoarseClock } from './runtime/clock.ts';
 import { MemoryStore } from './swarm/memory-store.ts';
-import type { SwarmStore } from './swarm/store.ts';
+import type { LocalStore, StoreAdmin, SwarmStore } from './swarm/store.ts';
 import { Sweeper } from './swarm/sweeper.ts';
 import { ListFile } from './tracker/infohash-list.ts';
 import { RateLimiter } from './tracker/rate-limit.ts';
@@ -22,7 +22,7 @@ import { Tracker } from './tracker/tracker.ts';
 
 export interface Service {
   readonly config: Config;
-  readonly store: SwarmStore;
+  readonly store: SwarmStore & StoreAdmin;
   readonly tracker: Tracker;
   /** The started frontends, in start order. */
   readonly frontends: readonly Frontend[];
@@ -59,7 +59,19 @@ function openList(key: string, path: string, role: string, logger: Logger): List
   }
 }
 
-export async function startService(config: Config, logger: Logger): Promise<Service> {
+export interface ServiceParts {
+  /**
+   * The peer store, instead of the in-memory one the config describes (tests). Snapshots
+   * are restored and saved only for a store that answers at once.
+   */
+  store?: SwarmStore & StoreAdmin;
+}
+
+export async function startService(
+  config: Config,
+  logger: Logger,
+  parts: ServiceParts = {},
+): Promise<Service> {
   // Abuse limits (README "Running in public"); lists first, so a bad file fails fast.
   const limits = config.limits;
   const deny = openList('limits.denylist', limits.denylist, 'deny', logger);
@@ -72,17 +84,19 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
           slots: limits.rateTableSize,
         })
       : null;
-  const store = new MemoryStore({
-    maxTorrents: config.db.maxTorrents,
-    maxPeersPerTorrent: config.db.maxPeersPerTorrent,
-    maxPeersPerIp: limits.peersPerIp,
-  });
+  const store: SwarmStore & StoreAdmin =
+    parts.store ??
+    new MemoryStore({
+      maxTorrents: config.db.maxTorrents,
+      maxPeersPerTorrent: config.db.maxPeersPerTorrent,
+      maxPeersPerIp: limits.peersPerIp,
+    });
   const metrics = config.metrics.enabled
     ? new Metrics({ store, histogram: config.metrics.histogram })
     : undefined;
   // Restore before listening, so the first announces already see the old swarms.
   let saver: SnapshotSaver | undefined;
-  if (config.db.backup.path !== '') {
+  if (config.db.backup.path !== '' && isLocal(store)) {
     const restored = restoreSnapshot(store, {
       path: config.db.backup.path,
       expiry: config.db.expiry,
@@ -204,4 +218,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       if (saver) await saveSnapshot(saver);
     },
   };
+}
+
+function isLocal(store: SwarmStore & StoreAdmin): store is LocalStore {
+  return !store.answersLater;
 }

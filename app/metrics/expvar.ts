@@ -16,12 +16,12 @@ import {
   RESULT_SERVER_ERROR,
 } from '../bittorrent/observer.ts';
 import { FAST } from '../runtime/fast.ts';
-import type { SwarmStore } from '../swarm/store.ts';
+import type { StoreAdmin } from '../swarm/store.ts';
 import type { GcPauses } from './gc-pauses.ts';
 import type { RequestMetrics } from './request-metrics.ts';
 
 export interface ExpvarSources {
-  store: SwarmStore;
+  store: StoreAdmin;
   requests: RequestMetrics;
   gc: GcPauses;
   /** performance.now() when the service started. */

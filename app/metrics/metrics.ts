@@ -5,7 +5,7 @@
 
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { RequestObserver } from '../bittorrent/observer.ts';
-import type { SwarmStore } from '../swarm/store.ts';
+import type { StoreAdmin } from '../swarm/store.ts';
 import { DurationHistogram } from './duration-histogram.ts';
 import { expvar } from './expvar.ts';
 import { GcPauses } from './gc-pauses.ts';
@@ -13,7 +13,7 @@ import { RequestMetrics } from './request-metrics.ts';
 import { registerSwarmGauges } from './swarm-gauges.ts';
 
 export interface MetricsOptions {
-  store: SwarmStore;
+  store: StoreAdmin;
   /** Keep trakx_request_duration_seconds (config metrics.histogram). */
   histogram: boolean;
 }

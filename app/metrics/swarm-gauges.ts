@@ -5,12 +5,12 @@
 
 import { Gauge, type Registry } from 'prom-client';
 import { FAST } from '../runtime/fast.ts';
-import type { SwarmStore } from '../swarm/store.ts';
+import type { StoreAdmin } from '../swarm/store.ts';
 
 const V4 = { family: 'ipv4' };
 const V6 = { family: 'ipv6' };
 
-export function registerSwarmGauges(registry: Registry, store: SwarmStore): void {
+export function registerSwarmGauges(registry: Registry, store: StoreAdmin): void {
   const registers = [registry];
   new Gauge({
     name: 'trakx_torrents',

@@ -4,7 +4,8 @@
 
 import { crc32 } from 'node:zlib';
 import type { Family } from '../bittorrent/family.ts';
-import { PUT_IP_LIMIT, PUT_TORRENT_LIMIT, type SwarmStore } from '../swarm/store.ts';
+import { NO_PEERS, type SwarmCounts } from '../bittorrent/peer-sink.ts';
+import { type LocalStore, PeerAnnounce, PUT_IP_LIMIT, PUT_TORRENT_LIMIT } from '../swarm/store.ts';
 import {
   decodeHeader,
   FLAG_SEEDER,
@@ -65,9 +66,11 @@ export interface ApplyResult {
  * is put as `completed` so a later `completed` event does not count it twice; the
  * torrent's saved downloaded count then overwrites whatever that added.
  */
-export function applySnapshot(buf: Buffer, store: SwarmStore, opts: ApplyOptions): ApplyResult {
+export function applySnapshot(buf: Buffer, store: LocalStore, opts: ApplyOptions): ApplyResult {
   const result: ApplyResult = { torrents: 0, peers: 0, expired: 0, skipped: 0 };
   const addr: [Uint8Array, Uint8Array] = [new Uint8Array(4), new Uint8Array(16)];
+  const op = new PeerAnnounce();
+  const scratch: SwarmCounts = { seeders: 0, leechers: 0, downloaded: 0 };
   let o = HEADER_SIZE;
   while (o < buf.length) {
     const hashOff = o;
@@ -94,18 +97,18 @@ export function applySnapshot(buf: Buffer, store: SwarmStore, opts: ApplyOptions
           continue;
         }
         for (let k = 0; k < ilen; k++) a[k] = buf[o + k]!;
-        const put = store.put(
-          buf,
-          hashOff,
-          family,
-          a,
-          port,
-          buf,
-          o + ilen + 2,
-          seeder,
-          seeder,
-          Math.min(seen, opts.now),
-        );
+        op.hash = buf;
+        op.hashOff = hashOff;
+        op.family = family;
+        op.addr = a;
+        op.port = port;
+        op.peerId = buf;
+        op.idOff = o + ilen + 2;
+        op.seeder = seeder;
+        // A seeder's one download was counted already (in `downloaded`, set below).
+        op.completed = seeder;
+        op.now = Math.min(seen, opts.now);
+        const put = store.announce(op, scratch, NO_PEERS);
         if (put === PUT_TORRENT_LIMIT) {
           full = true;
           result.skipped++;

@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { SwarmStore } from '../swarm/store.ts';
+import type { LocalStore } from '../swarm/store.ts';
 import { moveAside, removeStaleTemps } from './files.ts';
 import { SnapshotError } from './format.ts';
 import { applySnapshot, verifySnapshot } from './reader.ts';
@@ -32,7 +32,7 @@ export interface RestoreResult {
   reason?: string;
 }
 
-export function restoreSnapshot(store: SwarmStore, opts: RestoreOptions): RestoreResult {
+export function restoreSnapshot(store: LocalStore, opts: RestoreOptions): RestoreResult {
   const { path, logger } = opts;
   const result: RestoreResult = { outcome: 'missing', torrents: 0, peers: 0, expired: 0, skipped: 0 };
   for (const stale of removeStaleTemps(path)) logger.info({ file: stale }, 'removed an unfinished snapshot');

@@ -14,7 +14,7 @@ import { dirname } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
 import type { Logger } from 'pino';
-import type { SwarmStore } from '../swarm/store.ts';
+import type { StoreAdmin } from '../swarm/store.ts';
 import { syncDir, tempPathFor, unlinkQuiet } from './files.ts';
 import { encodeHeader, FORMAT_VERSION, HEADER_SIZE } from './format.ts';
 import { BodyWriter } from './writer.ts';
@@ -55,7 +55,7 @@ export class SnapshotSaver {
   private readonly header = Buffer.alloc(HEADER_SIZE);
 
   constructor(
-    private readonly store: SwarmStore,
+    private readonly store: StoreAdmin,
     private readonly opts: SaverOptions,
   ) {}
 

@@ -31,14 +31,16 @@ export class AnnounceEncoder {
   private readonly dictPeers = new BencodeWriter(16 * 1024);
   private readonly out4: CompactOut;
   private readonly out6: CompactOut;
-  /** The compact fast path (see PeerSink in app/swarm/store.ts); null in the dictionary model. */
+  /** The compact fast path (see PeerSink in app/bittorrent/peer-sink.ts); null in the dictionary model. */
   compact4: CompactOut | null = null;
   compact6: CompactOut | null = null;
   private compact = true;
   private noPeerId = false;
+  /** Peers in the dictionary model so far. */
+  private listed = 0;
 
   /** Room for maxPeers entries of each family (numwant.limit). */
-  constructor(maxPeers: number) {
+  constructor(private readonly maxPeers: number) {
     this.out4 = { buf: Buffer.allocUnsafe(6 * maxPeers), pos: 0, end: 6 * maxPeers };
     this.out6 = { buf: Buffer.allocUnsafe(18 * maxPeers), pos: 0, end: 18 * maxPeers };
   }
@@ -51,12 +53,21 @@ export class AnnounceEncoder {
     this.compact4 = compact ? this.out4 : null;
     this.compact6 = compact ? this.out6 : null;
     this.dictPeers.reset();
+    this.listed = 0;
     return this;
+  }
+
+  /** PeerSink: entries of `family` that still fit. */
+  room(family: 4 | 6): number {
+    if (!this.compact) return this.maxPeers - this.listed;
+    const out = family === 4 ? this.out4 : this.out6;
+    return Math.floor((out.end - out.pos) / (family === 4 ? 6 : 18));
   }
 
   /** PeerSink: called by the store for each selected peer. */
   peer(family: 4 | 6, addrPort: Uint8Array, addrOff: number, peerId: Uint8Array, idOff: number): void {
     if (!this.compact) {
+      this.listed++;
       const ilen = family === 4 ? 4 : 16;
       const w = this.dictPeers
         .dict()

@@ -218,7 +218,7 @@ function clampU32(v: number): number {
 export class UdpPeerWriter {
   out: Uint8Array;
   private entry = 6;
-  /** The compact fast path (see PeerSink in app/swarm/store.ts): the requester's family only. */
+  /** The compact fast path (see PeerSink in app/bittorrent/peer-sink.ts): the requester's family only. */
   compact4: CompactOut | null = null;
   compact6: CompactOut | null = null;
   private readonly target: CompactOut;
@@ -238,6 +238,12 @@ export class UdpPeerWriter {
     this.compact4 = family === 4 ? t : null;
     this.compact6 = family === 6 ? t : null;
     return this;
+  }
+
+  /** Entries left before `max`; none of the other family (a UDP reply carries the sender's own). */
+  room(family: 4 | 6): number {
+    const t = this.target;
+    return (family === 4 ? 6 : 18) === this.entry ? (t.end - t.pos) / this.entry : 0;
   }
 
   /** Entries of the other family are not wanted over UDP; the fast path handles the own one. */

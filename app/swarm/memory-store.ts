@@ -12,6 +12,8 @@ import { ListPool, SIZES } from './list-pool.ts';
 import { MAX_POSITION, NO_TORRENT, PeerArena } from './peer-arena.ts';
 import { PrefixCounter } from './prefix-counter.ts';
 import {
+  type LocalStore,
+  type PeerAnnounce,
   PUT_EVICTED,
   PUT_IP_LIMIT,
   PUT_OK,
@@ -19,7 +21,6 @@ import {
   type PutResult,
   type SnapshotVisitor,
   type StoreTotals,
-  type SwarmStore,
 } from './store.ts';
 import {
   T_CLS,
@@ -60,7 +61,7 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-export class MemoryStore implements SwarmStore {
+export class MemoryStore implements LocalStore {
   readonly torrents: TorrentTable;
   readonly arenas: [PeerArena, PeerArena];
   /** Unique-address counters; null in the `fast` build, which keeps no per-IP figures. */
@@ -73,9 +74,6 @@ export class MemoryStore implements SwarmStore {
   private readonly leechTotals = new Float64Array(2);
   private sweepFamily = 0;
   private sweepSlot = 0;
-  /** Family and slot of the last put: the requester that select() must leave out. */
-  private lastPutFamily = -1;
-  private lastPutSlot = -1;
   /** The latest `now` put() was given: peers keep last-seen modulo 2^24, read against it. */
   private clock = 0;
   /** Sink of touch()'s reads. */
@@ -97,21 +95,13 @@ export class MemoryStore implements SwarmStore {
     this.prefixes = this.maxPerIp > 0 ? new PrefixCounter(n) : null;
   }
 
-  put(
-    hash: Uint8Array,
-    hashOff: number,
-    family: Family,
-    addr: Uint8Array,
-    port: number,
-    peerId: Uint8Array,
-    idOff: number,
-    seeder: boolean,
-    completed: boolean,
-    now: number,
-  ): PutResult {
+  readonly answersLater = false;
+
+  announce(op: PeerAnnounce, counts: SwarmCounts, sink: PeerSink): PutResult {
     const torrents = this.torrents;
+    const { hash, hashOff, addr, port, seeder } = op;
     const tk = torrentKey(hash, hashOff);
-    const f = family === 4 ? 0 : 1;
+    const f = op.family === 4 ? 0 : 1;
     const arena = this.arenas[f];
     // Both lookups' memory loads at once (see PeerArena.peek), then the torrent's.
     const hint = arena.peek(tk, addr, 0, port);
@@ -129,7 +119,7 @@ export class MemoryStore implements SwarmStore {
       if (prefixes !== null && prefixes.count(t * 2 + f, f === 1, addr, 0) >= this.maxPerIp) {
         return PUT_IP_LIMIT;
       }
-      if (torrents.rec[t * T_WORDS + T_COUNT + f]! >= this.opts.maxPeersPerTorrent) {
+      if (torrents.rec[t * T_WORDS + T_COUNT + f] >= this.opts.maxPeersPerTorrent) {
         this.evictStalest(t, f);
         result = PUT_EVICTED;
       }
@@ -145,71 +135,98 @@ export class MemoryStore implements SwarmStore {
     // A byte loop, not set(subarray()): subarray of a Buffer allocates a new Buffer.
     const ids = arena.b;
     const at = arena.idOff(s);
-    for (let k = 0; k < 20; k++) ids[at + k] = peerId[idOff + k]!;
+    const peerId = op.peerId;
+    const idOff = op.idOff;
+    for (let k = 0; k < 20; k++) ids[at + k] = peerId[idOff + k];
+    const now = op.now;
     arena.setSeen(s, now);
     if (now > this.clock) this.clock = now;
-    this.lastPutFamily = f;
-    this.lastPutSlot = s;
-    if ((completed || (wasLeecher && seeder)) && (arena.flags(s) & COUNTED) === 0) {
+    if ((op.completed || (wasLeecher && seeder)) && (arena.flags(s) & COUNTED) === 0) {
       arena.setFlags(s, arena.flags(s) | COUNTED);
-      torrents.rec[t * T_WORDS + T_DOWNLOADED]!++;
+      torrents.rec[t * T_WORDS + T_DOWNLOADED]++;
+    }
+    this.fill(t, counts);
+    const want = op.numwant;
+    if (want > 0) {
+      const sent = this.select(t, f, s, seeder, Math.min(want, sink.room(op.family)), sink);
+      if (sent < want) {
+        const other: Family = f === 0 ? 6 : 4;
+        const more = Math.min(want - sent, sink.room(other));
+        if (more > 0) this.select(t, 1 - f, -1, seeder, more, sink);
+      }
     }
     return result;
   }
 
-  remove(hash: Uint8Array, hashOff: number, family: Family, addr: Uint8Array, port: number): boolean {
+  remove(op: PeerAnnounce, counts: SwarmCounts): boolean {
+    const { hash, hashOff } = op;
     const tk = torrentKey(hash, hashOff);
     const t = this.torrents.find(hash, hashOff, tk);
-    if (t < 0) return false;
-    const f = family === 4 ? 0 : 1;
-    const s = this.arenas[f].find(t, tk, addr, 0, port);
-    if (s < 0) return false;
-    this.removeSlot(f, s);
-    this.releaseIfEmpty(t);
-    return true;
+    if (t < 0) {
+      this.fill(-1, counts);
+      return false;
+    }
+    const f = op.family === 4 ? 0 : 1;
+    const s = this.arenas[f].find(t, tk, op.addr, 0, op.port);
+    if (s >= 0) {
+      this.removeSlot(f, s);
+      this.releaseIfEmpty(t);
+    }
+    this.fill(this.torrents.live(t) ? t : -1, counts);
+    return s >= 0;
   }
 
-  select(
-    hash: Uint8Array,
-    hashOff: number,
-    family: Family,
-    selfAddr: Uint8Array | null,
-    selfPort: number,
+  counts(hash: Uint8Array, hashOff: number, out: SwarmCounts): SwarmCounts {
+    this.fill(this.torrents.lookup(hash, hashOff), out);
+    return out;
+  }
+
+  /** Counts of torrent t (zeros for -1). */
+  private fill(t: number, out: SwarmCounts): void {
+    if (t < 0) {
+      out.seeders = 0;
+      out.leechers = 0;
+      out.downloaded = 0;
+      return;
+    }
+    const rec = this.torrents.rec;
+    const r = t * T_WORDS;
+    out.seeders = rec[r + T_SEEDERS] + rec[r + T_SEEDERS + 1];
+    out.leechers = rec[r + T_COUNT] + rec[r + T_COUNT + 1] - out.seeders;
+    out.downloaded = this.torrents.downloaded(t);
+  }
+
+  /**
+   * Send up to `max` random peers of torrent t's family-f list, leaving out slot `self`
+   * (-1: none) and, for a seeder, the seeders. Returns how many were sent.
+   */
+  private select(
+    t: number,
+    f: number,
+    self: number,
     forSeeder: boolean,
     max: number,
     sink: PeerSink,
   ): number {
     if (max <= 0) return 0;
-    const t = this.torrents.lookup(hash, hashOff);
-    if (t < 0) return 0;
-    const f = family === 4 ? 0 : 1;
     const rec = this.torrents.rec;
     const r = t * T_WORDS + f;
-    const n = rec[r + T_COUNT]!;
-    const start = forSeeder ? rec[r + T_SEEDERS]! : 0;
+    const n = rec[r + T_COUNT];
+    const start = forSeeder ? rec[r + T_SEEDERS] : 0;
     const m = n - start;
     if (m <= 0) return 0;
-    const arena = this.arenas[f];
-    let self = -1;
-    if (selfAddr !== null) {
-      // Usually the requester was put just before: check that slot before hashing.
-      const last = this.lastPutSlot;
-      self =
-        this.lastPutFamily === f && last >= 0 && arena.matches(last, t, selfAddr, 0, selfPort)
-          ? last
-          : arena.find(t, this.torrents.keyOf(t), selfAddr, 0, selfPort);
-    }
+    const arena = this.arenas[f as 0 | 1];
+    const family: Family = f === 0 ? 4 : 6;
     const out = f === 0 ? sink.compact4 : sink.compact6;
-    if (out !== null) max = Math.min(max, Math.floor((out.end - out.pos) / arena.alen));
     const list = this.pool.data;
-    const base = rec[r + T_OFF]! + start;
+    const base = rec[r + T_OFF] + start;
     let sent = 0;
     // Everyone fits: send them all. With even one more than max (the requester may not
     // be in the list) which peers go must be random, so that takes the stride walk.
     if (m <= max) {
       this.touch(arena, base, 0, 1, m, m);
       for (let i = 0; i < m; i++) {
-        const s = list[base + i]!;
+        const s = list[base + i];
         if (s === self) continue;
         this.emit(arena, family, s, out, sink);
         sent++;
@@ -224,7 +241,7 @@ export class MemoryStore implements SwarmStore {
     // One more than max (at most m, as m > max here): the requester may be among them.
     this.touch(arena, base, p, step, m, max + 1);
     for (let i = 0; i < m && sent < max; i++) {
-      const s = list[base + p]!;
+      const s = list[base + p];
       if (s !== self) {
         this.emit(arena, family, s, out, sink);
         sent++;
@@ -269,22 +286,6 @@ export class MemoryStore implements SwarmStore {
     const at = out.pos;
     for (let k = 0; k < alen; k++) buf[at + k] = addr[from + k]!;
     out.pos = at + alen;
-  }
-
-  counts(hash: Uint8Array, hashOff: number, out: SwarmCounts): SwarmCounts {
-    const t = this.torrents.lookup(hash, hashOff);
-    if (t < 0) {
-      out.seeders = 0;
-      out.leechers = 0;
-      out.downloaded = 0;
-      return out;
-    }
-    const rec = this.torrents.rec;
-    const r = t * T_WORDS;
-    out.seeders = rec[r + T_SEEDERS]! + rec[r + T_SEEDERS + 1]!;
-    out.leechers = rec[r + T_COUNT]! + rec[r + T_COUNT + 1]! - out.seeders;
-    out.downloaded = this.torrents.downloaded(t);
-    return out;
   }
 
   setDownloaded(hash: Uint8Array, hashOff: number, downloaded: number): boolean {

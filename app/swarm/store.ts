@@ -1,13 +1,14 @@
-// The peer store behind one small interface. The in-memory store implements it with
-// flat typed arrays (memory-store.ts); a networked store (e.g. Redis, for several
-// instances) would implement the same operations. Every method takes plain values and
-// reusable sinks instead of per-call objects so the in-memory path allocates nothing.
+// The peer store's contract. Request operations (SwarmStore: one announce, a stop, a
+// scrape) are what the tracker calls per request; StoreAdmin is the process's own
+// upkeep (expiry, snapshots, metrics). The in-memory store (memory-store.ts) answers at
+// once and allocates nothing; a networked store answers the request side with promises.
 //
 // Keys: a torrent is its 20-byte info_hash; a peer is (info_hash, address, port), so a
 // peer_id reused from another address never overwrites that address's entry. IPv4 and
 // IPv6 peers live in separate lists (`family` 4 or 6).
 
 import type { Family } from '../bittorrent/family.ts';
+import type { Later } from '../bittorrent/later.ts';
 import type { PeerSink, SwarmCounts } from '../bittorrent/peer-sink.ts';
 
 export const PUT_OK = 0;
@@ -44,47 +45,53 @@ export interface StoreTotals {
   leechers6: number;
 }
 
+const EMPTY = new Uint8Array(0);
+
+/**
+ * One announcing peer, filled by the caller and reused (nothing is allocated per
+ * request). Byte fields are views read at their offsets; a store reads them during the
+ * call only, so they may point into request buffers.
+ */
+export class PeerAnnounce {
+  hash: Uint8Array = EMPTY;
+  hashOff = 0;
+  family: Family = 4;
+  /** Address bytes at offset 0 (4 used for IPv4). */
+  addr: Uint8Array = EMPTY;
+  port = 0;
+  peerId: Uint8Array = EMPTY;
+  idOff = 0;
+  seeder = false;
+  /** event=completed: counts one download, once per peer (as does a leecher turning seeder). */
+  completed = false;
+  /** Unix seconds: the peer's last-seen time. */
+  now = 0;
+  /** Most peers to send; the sink's room per family caps it further. */
+  numwant = 0;
+}
+
 export interface SwarmStore {
-  /**
-   * Insert or refresh a peer. `completed` counts one download for the torrent, once per
-   * peer (a peer that reports completed twice, or a leecher turning seeder, counts once).
-   * `hash`/`addr`/`peerId` are read at the given offsets (views into request buffers).
-   */
-  put(
-    hash: Uint8Array,
-    hashOff: number,
-    family: Family,
-    addr: Uint8Array,
-    port: number,
-    peerId: Uint8Array,
-    idOff: number,
-    seeder: boolean,
-    completed: boolean,
-    now: number,
-  ): PutResult;
-
-  /** Remove a peer (event=stopped). Returns whether it existed. */
-  remove(hash: Uint8Array, hashOff: number, family: Family, addr: Uint8Array, port: number): boolean;
+  /** Whether request operations answer with promises (a networked store). */
+  readonly answersLater: boolean;
 
   /**
-   * Send up to `max` random peers of one family to `sink`, never the requester itself
-   * (given by addr/port, which may be absent from the store) and, when `forSeeder`, only
-   * leechers. Returns how many were sent.
+   * Insert or refresh the peer, fill `counts` (both families), then send up to
+   * op.numwant random peers to `sink`: the peer's own family first, then the other while
+   * the sink has room for it (PeerSink.room); never the requester, only leechers to a
+   * seeder. A refused peer (PUT_TORRENT_LIMIT, PUT_IP_LIMIT) leaves counts and sink alone.
+   * `counts` and `sink` may be written until the answer settles.
    */
-  select(
-    hash: Uint8Array,
-    hashOff: number,
-    family: Family,
-    selfAddr: Uint8Array | null,
-    selfPort: number,
-    forSeeder: boolean,
-    max: number,
-    sink: PeerSink,
-  ): number;
+  announce(op: PeerAnnounce, counts: SwarmCounts, sink: PeerSink): Later<PutResult>;
+
+  /** Remove the peer (event=stopped), then fill `counts`. Answers whether it existed. */
+  remove(op: PeerAnnounce, counts: SwarmCounts): Later<boolean>;
 
   /** Seeders and leechers of both families plus the downloaded count; zeros if unknown. */
-  counts(hash: Uint8Array, hashOff: number, out: SwarmCounts): SwarmCounts;
+  counts(hash: Uint8Array, hashOff: number, out: SwarmCounts): Later<SwarmCounts>;
+}
 
+/** Upkeep of the process's own store: synchronous, never on a request's path. */
+export interface StoreAdmin {
   /**
    * Set the downloaded count of a torrent that has peers (snapshot restore: peers are
    * put first, since a torrent without peers is not kept). Returns whether it exists.
@@ -113,4 +120,12 @@ export interface SwarmStore {
 
   /** Drop everything. */
   clear(): void;
+}
+
+/** A store that answers at once (the in-memory one): what snapshots restore into. */
+export interface LocalStore extends SwarmStore, StoreAdmin {
+  readonly answersLater: false;
+  announce(op: PeerAnnounce, counts: SwarmCounts, sink: PeerSink): PutResult;
+  remove(op: PeerAnnounce, counts: SwarmCounts): boolean;
+  counts(hash: Uint8Array, hashOff: number, out: SwarmCounts): SwarmCounts;
 }

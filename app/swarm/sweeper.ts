@@ -2,7 +2,7 @@
 // `expiry` seconds. A pass runs in slices of `slice` slots with the event loop free in
 // between, so a million peers never stall requests.
 
-import type { SwarmStore } from './store.ts';
+import type { StoreAdmin } from './store.ts';
 
 export interface SweeperOptions {
   every: number;
@@ -17,7 +17,7 @@ export class Sweeper {
   private stopped = false;
 
   constructor(
-    private readonly store: SwarmStore,
+    private readonly store: StoreAdmin,
     private readonly opts: SweeperOptions,
   ) {}
 
@@ -26,7 +26,7 @@ export class Sweeper {
     this.timer.unref();
   }
 
-  /** One full pass; resolves when it is done. Overlapping calls share the running pass. */
+  /** One full pass; resolves when it is done. A call while a pass runs resolves at once. */
   pass(): Promise<void> {
     if (this.running || this.stopped) return Promise.resolve();
     this.running = true;

@@ -1,53 +1,43 @@
-// Protocol-neutral announce and scrape. Frontends parse their wire format into an
-// AnnounceRequest, call announce() with a PeerSink that writes their own response
-// format, and turn a returned Failure into their error form.
+// Protocol-neutral announce and scrape, and the tracker's policy: the pre-announce
+// hooks (hooks.ts), numwant's default and cap, the announce interval, and which store
+// results are failures. Frontends parse their wire format into an AnnounceRequest, pass
+// a PeerSink that writes their reply format (saying how much room it has), and turn a
+// returned Failure into their error form. With a store that answers later the answer is
+// a promise; the in-memory path stays synchronous and allocation-free.
 
 import {
   type AnnounceRequest,
   type AnnounceResult,
   EVENT_COMPLETED,
-  EVENT_INVALID,
   EVENT_STOPPED,
-  INVALID,
   MISSING,
 } from '../bittorrent/announce.ts';
-import {
-  FAIL_DENIED,
-  FAIL_DOWNLOADED,
-  FAIL_EVENT,
-  FAIL_INFO_HASH,
-  FAIL_LEFT,
-  FAIL_NOT_ALLOWED,
-  FAIL_NUMWANT,
-  FAIL_PEER_ID,
-  FAIL_PEERS_PER_IP,
-  FAIL_PORT,
-  FAIL_RATE,
-  FAIL_TORRENT_LIMIT,
-  FAIL_UPLOADED,
-  type Failure,
-} from '../bittorrent/failures.ts';
+import { FAIL_PEERS_PER_IP, FAIL_TORRENT_LIMIT, type Failure } from '../bittorrent/failures.ts';
 import type { Family } from '../bittorrent/family.ts';
+import { isLater, type Later } from '../bittorrent/later.ts';
 import {
-  LIMIT_DENIED,
-  LIMIT_NOT_ALLOWED,
   LIMIT_PEERS_PER_IP,
   LIMIT_PEERS_PER_TORRENT,
-  LIMIT_RATE,
   LIMIT_TORRENTS,
   type LimitObserver,
   NULL_LIMIT_OBSERVER,
 } from '../bittorrent/limits.ts';
 import type { PeerSink, SwarmCounts } from '../bittorrent/peer-sink.ts';
 import {
+  PeerAnnounce,
   PUT_EVICTED,
   PUT_IP_LIMIT,
   PUT_OK,
   PUT_TORRENT_LIMIT,
+  type PutResult,
   type SnapshotVisitor,
+  type StoreAdmin,
   type SwarmStore,
 } from '../swarm/store.ts';
+import { type AnnounceHook, type HashLookup, ListHook, RateHook, ValidHook } from './hooks.ts';
 import type { RateLimiter } from './rate-limit.ts';
+
+export type { HashLookup } from './hooks.ts';
 
 export interface TrackerOptions {
   /** Seconds. interval = base + random[0, fuzz). */
@@ -63,48 +53,38 @@ export interface TrackerOptions {
   rate?: RateLimiter | null;
   /** Told about every limit hit (metrics). */
   limits?: LimitObserver;
+  /** Further checks, run after the lists. */
+  hooks?: readonly AnnounceHook[];
 }
 
-/** Exact info_hash membership (see infohash-list.ts). */
-export interface HashLookup {
-  has(hash: Uint8Array, off: number): boolean;
-}
-
-/** Which peers an answer carries: the requester's family only (UDP) or both (HTTP). */
-export const OWN_FAMILY = 0;
-export const BOTH_FAMILIES = 1;
+/** What a frontend gets back: a Failure or null (result filled) now, or later. */
+export type AnnounceAnswer = Later<Failure | null>;
 
 export class Tracker {
   private readonly now: () => number;
-  private readonly counts: SwarmCounts = { seeders: 0, leechers: 0, downloaded: 0 };
-  private readonly deny: HashLookup | null;
-  private readonly allow: HashLookup | null;
-  private readonly rate: RateLimiter | null;
-  /** Where limit hits are counted; settable so metrics can be attached after construction. */
-  limits: LimitObserver;
+  private readonly hooks: readonly AnnounceHook[];
+  private readonly limits: LimitObserver;
+  private readonly op = new PeerAnnounce();
 
   constructor(
-    readonly store: SwarmStore,
+    readonly store: SwarmStore & StoreAdmin,
     private readonly opts: TrackerOptions,
   ) {
     this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
-    this.deny = opts.deny ?? null;
-    this.allow = opts.allow ?? null;
-    this.rate = opts.rate ?? null;
-    this.limits = opts.limits ?? NULL_LIMIT_OBSERVER;
+    const limits = opts.limits ?? NULL_LIMIT_OBSERVER;
+    this.limits = limits;
+    const hooks: AnnounceHook[] = [];
+    if (opts.rate) hooks.push(new RateHook(opts.rate, limits));
+    hooks.push(new ValidHook());
+    if (opts.deny) hooks.push(new ListHook(opts.deny, false, limits));
+    if (opts.allow) hooks.push(new ListHook(opts.allow, true, limits));
+    if (opts.hooks) hooks.push(...opts.hooks);
+    this.hooks = hooks;
   }
 
-  /** Whether the deny/allow lists let this info_hash be tracked; a Failure when not. */
-  admit(hash: Uint8Array, off: number): Failure | null {
-    if (this.deny?.has(hash, off)) {
-      this.limits.limitHit(LIMIT_DENIED);
-      return FAIL_DENIED;
-    }
-    if (this.allow !== null && !this.allow.has(hash, off)) {
-      this.limits.limitHit(LIMIT_NOT_ALLOWED);
-      return FAIL_NOT_ALLOWED;
-    }
-    return null;
+  /** Whether the store answers later (then every announce and scrape answer is a promise). */
+  get answersLater(): boolean {
+    return this.store.answersLater;
   }
 
   /**
@@ -113,9 +93,11 @@ export class Tracker {
    * Returns how many torrents were dropped.
    */
   purgeRefused(): number {
-    if (this.deny === null && this.allow === null) return 0;
+    const deny = this.opts.deny ?? null;
+    const allow = this.opts.allow ?? null;
+    if (deny === null && allow === null) return 0;
     const refused = (h: Uint8Array, o: number) =>
-      this.deny?.has(h, o) === true || (this.allow !== null && !this.allow.has(h, o));
+      deny?.has(h, o) === true || (allow !== null && !allow.has(h, o));
     const peers: { hash: Uint8Array; family: Family; addr: Uint8Array; port: number }[] = [];
     let current: Uint8Array | null = null;
     let torrents = 0;
@@ -128,99 +110,75 @@ export class Tracker {
         if (current === null) return;
         const len = family === 4 ? 4 : 16;
         const addr = addrPort.slice(off, off + len);
-        const port = (addrPort[off + len]! << 8) | addrPort[off + len + 1]!;
+        const port = (addrPort[off + len] << 8) | addrPort[off + len + 1];
         peers.push({ hash: current, family, addr, port });
       },
     };
     for (let from = 0; from >= 0; ) from = this.store.visit(from, 4096, visitor);
-    for (const p of peers) this.store.remove(p.hash, 0, p.family, p.addr, p.port);
+    const op = new PeerAnnounce();
+    const counts: SwarmCounts = { seeders: 0, leechers: 0, downloaded: 0 };
+    for (const p of peers) {
+      op.hash = p.hash;
+      op.family = p.family;
+      op.addr = p.addr;
+      op.port = p.port;
+      const removed = this.store.remove(op, counts);
+      if (isLater(removed)) removed.catch(() => {});
+    }
     return torrents;
   }
 
-  validate(req: AnnounceRequest): Failure | null {
-    if (req.hashLen !== 20) return FAIL_INFO_HASH;
-    if (req.idLen !== 20) return FAIL_PEER_ID;
-    if (req.port < 1 || req.port > 65535) return FAIL_PORT;
-    if (req.uploaded === INVALID) return FAIL_UPLOADED;
-    if (req.downloaded === INVALID) return FAIL_DOWNLOADED;
-    if (req.left === INVALID) return FAIL_LEFT;
-    if (req.numwant === INVALID) return FAIL_NUMWANT;
-    if (req.event === EVENT_INVALID) return FAIL_EVENT;
-    return null;
-  }
-
-  /** Announce; peers go to `sink`. Returns a Failure, or null with `res` filled. */
-  announce(req: AnnounceRequest, res: AnnounceResult, families: number, sink: PeerSink): Failure | null {
-    // The rate limit comes first: a flood of invalid announces costs its sender tokens too.
-    if (this.rate !== null && !this.rate.take(req.family, req.addr)) {
-      this.limits.limitHit(LIMIT_RATE);
-      return FAIL_RATE;
+  /**
+   * Announce: counts go to `res`, peers to `sink` (up to numwant, within the sink's
+   * room). Answers a Failure, or null once `res` is filled; later (a promise) when the
+   * store answers later, and then `res` and `sink` are written until it settles.
+   */
+  announce(req: AnnounceRequest, res: AnnounceResult, sink: PeerSink): AnnounceAnswer {
+    const hooks = this.hooks;
+    for (let i = 0; i < hooks.length; i++) {
+      const failure = hooks[i].check(req);
+      if (failure !== null) return failure;
     }
-    const failure = this.validate(req);
-    if (failure) return failure;
-    // Lists are checked before anything touches the store: refused hashes are never stored.
-    const refused = this.admit(req.infoHash, req.hashOff);
-    if (refused) return refused;
-    const store = this.store;
-    const stopped = req.event === EVENT_STOPPED;
-    const seeder = req.left === 0 || req.event === EVENT_COMPLETED;
-    if (stopped) {
-      store.remove(req.infoHash, req.hashOff, req.family, req.addr, req.port);
-    } else {
-      const put = store.put(
-        req.infoHash,
-        req.hashOff,
-        req.family,
-        req.addr,
-        req.port,
-        req.peerId,
-        req.idOff,
-        seeder,
-        req.event === EVENT_COMPLETED,
-        this.now(),
-      );
-      if (put !== PUT_OK) {
-        if (put === PUT_TORRENT_LIMIT) {
-          this.limits.limitHit(LIMIT_TORRENTS);
-          return FAIL_TORRENT_LIMIT;
-        }
-        if (put === PUT_IP_LIMIT) {
-          this.limits.limitHit(LIMIT_PEERS_PER_IP);
-          return FAIL_PEERS_PER_IP;
-        }
-        if (put === PUT_EVICTED) this.limits.limitHit(LIMIT_PEERS_PER_TORRENT);
-      }
-    }
-
     const { announce, numwant } = this.opts;
     res.interval = announce.base + Math.floor(Math.random() * announce.fuzz);
     res.minInterval = Math.min(announce.min, res.interval);
-    const c = store.counts(req.infoHash, req.hashOff, this.counts);
-    res.seeders = c.seeders;
-    res.leechers = c.leechers;
-    res.downloaded = c.downloaded;
-    if (stopped) return null;
-
-    const wanted = req.numwant === MISSING ? numwant.default : Math.min(req.numwant, numwant.limit);
-    const sent = store.select(
-      req.infoHash,
-      req.hashOff,
-      req.family,
-      req.addr,
-      req.port,
-      seeder,
-      wanted,
-      sink,
-    );
-    if (families === BOTH_FAMILIES && sent < wanted) {
-      const other: Family = req.family === 4 ? 6 : 4;
-      store.select(req.infoHash, req.hashOff, other, null, 0, seeder, wanted - sent, sink);
+    const op = this.op;
+    op.hash = req.infoHash;
+    op.hashOff = req.hashOff;
+    op.family = req.family;
+    op.addr = req.addr;
+    op.port = req.port;
+    if (req.event === EVENT_STOPPED) {
+      const removed = this.store.remove(op, res);
+      return isLater(removed) ? removed.then(() => null) : null;
     }
-    return null;
+    op.peerId = req.peerId;
+    op.idOff = req.idOff;
+    op.completed = req.event === EVENT_COMPLETED;
+    op.seeder = req.left === 0 || op.completed;
+    op.now = this.now();
+    op.numwant = req.numwant === MISSING ? numwant.default : Math.min(req.numwant, numwant.limit);
+    const put = this.store.announce(op, res, sink);
+    return typeof put === 'number' ? this.outcome(put) : put.then((p) => this.outcome(p));
   }
 
   /** Scrape counts of one info_hash; zeros when unknown. */
-  scrape(hash: Uint8Array, off: number, out: SwarmCounts): SwarmCounts {
+  scrape(hash: Uint8Array, off: number, out: SwarmCounts): Later<SwarmCounts> {
     return this.store.counts(hash, off, out);
+  }
+
+  /** The store's verdict as the announce's answer, with the limit hit counted. */
+  private outcome(put: PutResult): Failure | null {
+    if (put === PUT_OK) return null;
+    if (put === PUT_TORRENT_LIMIT) {
+      this.limits.limitHit(LIMIT_TORRENTS);
+      return FAIL_TORRENT_LIMIT;
+    }
+    if (put === PUT_IP_LIMIT) {
+      this.limits.limitHit(LIMIT_PEERS_PER_IP);
+      return FAIL_PEERS_PER_IP;
+    }
+    if (put === PUT_EVICTED) this.limits.limitHit(LIMIT_PEERS_PER_TORRENT);
+    return null;
   }
 }

@@ -8,8 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { test } from 'node:test';
 import { AnnounceRequest, AnnounceResult } from '../../app/bittorrent/announce.ts';
-import type { PeerSink } from '../../app/bittorrent/peer-sink.ts';
-import { BOTH_FAMILIES } from '../../app/tracker/tracker.ts';
+import { NO_PEERS, type PeerSink } from '../../app/bittorrent/peer-sink.ts';
 import { bdecode } from '../helpers/bdecode.ts';
 import { pct } from '../helpers/http-client.ts';
 import { startTestService } from '../helpers/service.ts';
@@ -57,7 +56,7 @@ test(`flood: ${TOTAL} unique info_hashes stay within db.maxTorrents with bounded
     // In-process: the tracker and store the service runs, fed one reused request.
     const req = new AnnounceRequest();
     const res = new AnnounceResult();
-    const sink: PeerSink = { peer() {}, compact4: null, compact6: null };
+    const sink: PeerSink = NO_PEERS;
     const hash = Buffer.alloc(20);
     const id = randomBytes(20);
     hash.writeUInt32BE(0xf100d000, 16);
@@ -76,7 +75,7 @@ test(`flood: ${TOTAL} unique info_hashes stay within db.maxTorrents with bounded
       req.family = 4;
       req.port = 6881;
       req.left = i & 1;
-      if (svc.tracker.announce(req, res, BOTH_FAMILIES, sink) !== null) refused++;
+      if (svc.tracker.announce(req, res, sink) !== null) refused++;
       if ((i & 0xffff) === 0) maxRss = Math.max(maxRss, process.memoryUsage.rss());
     }
     const inProcessMs = performance.now() - started;

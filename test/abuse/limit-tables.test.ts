@@ -9,6 +9,7 @@ import { PrefixCounter } from '../../app/swarm/prefix-counter.ts';
 import { PUT_EVICTED, PUT_IP_LIMIT, PUT_OK } from '../../app/swarm/store.ts';
 import { InfohashSet } from '../../app/tracker/infohash-list.ts';
 import { RateLimiter } from '../../app/tracker/rate-limit.ts';
+import { put, remove } from '../helpers/store-ops.ts';
 
 function v4(a: number, b: number, c: number, d: number): Uint8Array {
   const out = new Uint8Array(16);
@@ -153,32 +154,32 @@ test('memory store: peersPerIp caps new peers per /32 and /64 per torrent; off c
   const h2 = randomBytes(20);
   const id = randomBytes(20);
   const ip = v4(10, 0, 0, 1);
-  assert.equal(store.put(h1, 0, 4, ip, 1, id, 0, false, false, 1), PUT_OK);
-  assert.equal(store.put(h1, 0, 4, ip, 2, id, 0, false, false, 1), PUT_OK);
-  assert.equal(store.put(h1, 0, 4, ip, 3, id, 0, false, false, 1), PUT_IP_LIMIT);
-  assert.equal(store.put(h1, 0, 4, ip, 2, id, 0, true, false, 2), PUT_OK, 'a known peer re-announces');
-  assert.equal(store.put(h2, 0, 4, ip, 3, id, 0, false, false, 1), PUT_OK, 'per torrent');
-  assert.equal(store.put(h1, 0, 4, v4(10, 0, 0, 2), 3, id, 0, false, false, 1), PUT_OK, 'other /32');
+  assert.equal(put(store, h1, 4, ip, 1, { id, now: 1 }), PUT_OK);
+  assert.equal(put(store, h1, 4, ip, 2, { id, now: 1 }), PUT_OK);
+  assert.equal(put(store, h1, 4, ip, 3, { id, now: 1 }), PUT_IP_LIMIT);
+  assert.equal(put(store, h1, 4, ip, 2, { id, seeder: true, now: 2 }), PUT_OK, 'a known peer re-announces');
+  assert.equal(put(store, h2, 4, ip, 3, { id, now: 1 }), PUT_OK, 'per torrent');
+  assert.equal(put(store, h1, 4, v4(10, 0, 0, 2), 3, { id, now: 1 }), PUT_OK, 'other /32');
   const x = v6([0x2001, 0xdb8, 5, 5, 0, 0, 0, 1]);
   const y = v6([0x2001, 0xdb8, 5, 5, 0, 0, 0, 2]);
   const z = v6([0x2001, 0xdb8, 5, 6, 0, 0, 0, 1]);
-  assert.equal(store.put(h1, 0, 6, x, 1, id, 0, false, false, 1), PUT_OK);
-  assert.equal(store.put(h1, 0, 6, y, 1, id, 0, false, false, 1), PUT_OK);
-  assert.equal(store.put(h1, 0, 6, y, 2, id, 0, false, false, 1), PUT_IP_LIMIT, 'same /64');
-  assert.equal(store.put(h1, 0, 6, z, 1, id, 0, false, false, 1), PUT_OK, 'other /64');
+  assert.equal(put(store, h1, 6, x, 1, { id, now: 1 }), PUT_OK);
+  assert.equal(put(store, h1, 6, y, 1, { id, now: 1 }), PUT_OK);
+  assert.equal(put(store, h1, 6, y, 2, { id, now: 1 }), PUT_IP_LIMIT, 'same /64');
+  assert.equal(put(store, h1, 6, z, 1, { id, now: 1 }), PUT_OK, 'other /64');
   // Removing one frees a place.
-  assert.equal(store.remove(h1, 0, 4, ip, 1), true);
-  assert.equal(store.put(h1, 0, 4, ip, 3, id, 0, false, false, 3), PUT_OK);
+  assert.equal(remove(store, h1, 4, ip, 1), true);
+  assert.equal(put(store, h1, 4, ip, 3, { id, now: 3 }), PUT_OK);
   // Expiry frees places too.
   store.sweep(100, 1_000_000);
   assert.equal(store.totals().torrents, 0);
-  assert.equal(store.put(h1, 0, 4, ip, 9, id, 0, false, false, 200), PUT_OK);
+  assert.equal(put(store, h1, 4, ip, 9, { id, now: 200 }), PUT_OK);
 
   const evicting = new MemoryStore({ maxTorrents: 10, maxPeersPerTorrent: 2 });
-  assert.equal(evicting.put(h1, 0, 4, ip, 1, id, 0, false, false, 1), PUT_OK);
-  assert.equal(evicting.put(h1, 0, 4, ip, 2, id, 0, false, false, 2), PUT_OK);
-  assert.equal(evicting.put(h1, 0, 4, ip, 3, id, 0, false, false, 3), PUT_EVICTED);
-  assert.equal(evicting.put(h1, 0, 4, ip, 4, id, 0, false, false, 4), PUT_EVICTED, 'no per-IP cap when off');
+  assert.equal(put(evicting, h1, 4, ip, 1, { id, now: 1 }), PUT_OK);
+  assert.equal(put(evicting, h1, 4, ip, 2, { id, now: 2 }), PUT_OK);
+  assert.equal(put(evicting, h1, 4, ip, 3, { id, now: 3 }), PUT_EVICTED);
+  assert.equal(put(evicting, h1, 4, ip, 4, { id, now: 4 }), PUT_EVICTED, 'no per-IP cap when off');
   assert.equal(
     (evicting as unknown as { prefixes: unknown }).prefixes,
     null,

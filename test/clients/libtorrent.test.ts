@@ -168,7 +168,8 @@ async function eventually(check: () => void, ms = 3000): Promise<void> {
 }
 
 function countsOf(service: Service, infoHashHex: string): SwarmCounts {
-  return service.store.counts(Buffer.from(infoHashHex, 'hex'), 0, { seeders: 0, leechers: 0, downloaded: 0 });
+  const out = { seeders: 0, leechers: 0, downloaded: 0 };
+  return service.store.counts(Buffer.from(infoHashHex, 'hex'), 0, out) as SwarmCounts;
 }
 
 /** A port on `host` that nothing listens on (bound, then released). */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../app/config/load.ts';
 import type { Config } from '../../app/config/types.ts';
 import { createLogger } from '../../app/logger.ts';
-import { type Service, startService } from '../../app/service.ts';
+import { type Service, type ServiceParts, startService } from '../../app/service.ts';
 import { tempHome } from './process.ts';
 
 export interface TestServiceOptions {
@@ -14,6 +14,8 @@ export interface TestServiceOptions {
   tweak?: (config: Config) => void;
   /** Listen address (default `::`, dual-stack). */
   host?: string;
+  /** The parts startService takes instead of its own (a store that answers later). */
+  parts?: ServiceParts;
 }
 
 /** A `tweak` for tests of the HTTP side only: no UDP socket. */
@@ -31,5 +33,5 @@ export async function startTestService(opts: TestServiceOptions = {}): Promise<S
   config.db.backup.interval = 0;
   config.db.backup.path = join(home, 'trakx.db');
   opts.tweak?.(config);
-  return startService(config, createLogger('silent'));
+  return startService(config, createLogger('silent'), opts.parts);
 }

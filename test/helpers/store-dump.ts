@@ -1,7 +1,7 @@
 // Everything a store holds, as sorted text: to prove that a run of requests changed
 // nothing (or only what it should), and that a restored store equals the saved one.
 
-import type { StoreTotals, SwarmStore } from '../../app/swarm/store.ts';
+import type { StoreAdmin, StoreTotals } from '../../app/swarm/store.ts';
 
 export interface StoreDump {
   totals: StoreTotals;
@@ -14,7 +14,7 @@ export interface StoreDump {
 }
 
 /** `lastSeen: false` leaves out last-seen times, which good re-announces refresh. */
-export function dumpStore(store: SwarmStore, { lastSeen = true } = {}): StoreDump {
+export function dumpStore(store: StoreAdmin, { lastSeen = true } = {}): StoreDump {
   const lines: string[] = [];
   let torrent = '';
   for (let from = 0; from >= 0; ) {

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applySnapshot, verifySnapshot } from '../../app/persist/reader.ts';
 import { SnapshotSaver } from '../../app/persist/saver.ts';
+import { put } from '../helpers/store-ops.ts';
 import { newStore, tempDir } from './util.ts';
 
 const TORRENTS = 100_000;
@@ -26,7 +27,7 @@ for (let t = 0; t < TORRENTS; t++) {
     const v6 = p >= 8;
     const a = v6 ? a6 : a4;
     for (let k = 0; k < a.length; k++) a[k] = (Math.random() * 256) | 0;
-    store.put(hash, 0, v6 ? 6 : 4, a, 1000 + p, id, 0, p % 3 === 0, false, now);
+    put(store, hash, v6 ? 6 : 4, a, 1000 + p, { id, seeder: p % 3 === 0, now });
   }
 }
 (globalThis as { gc?: () => void }).gc?.();

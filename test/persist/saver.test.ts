@@ -14,6 +14,7 @@ import { SnapshotSaver } from '../../app/persist/saver.ts';
 import { infoHash } from '../helpers/ids.ts';
 import { start, waitFor } from '../helpers/process.ts';
 import { dumpStore } from '../helpers/store-dump.ts';
+import { remove } from '../helpers/store-ops.ts';
 import { newStore, putPeer, tempDir } from './util.ts';
 
 const NOW = Math.floor(Date.now() / 1000);
@@ -85,7 +86,7 @@ test('peers added and removed between chunks never break the snapshot', async ()
   const churn = (async () => {
     while (churning) {
       const t = 100000 + (rounds % 300);
-      if (rounds >= 300) store.remove(infoHash(t), 0, 4, Uint8Array.from([9, 9, 9, 9]), 1);
+      if (rounds >= 300) remove(store, infoHash(t), 4, Uint8Array.from([9, 9, 9, 9]), 1);
       else
         putPeer(store, {
           torrent: t,
@@ -97,7 +98,7 @@ test('peers added and removed between chunks never break the snapshot', async ()
           seen: NOW,
         });
       const victim = rounds % 100;
-      store.remove(infoHash(victim), 0, 4, Uint8Array.from([10, victim >>> 8, victim & 255, 2]), 2002);
+      remove(store, infoHash(victim), 4, Uint8Array.from([10, victim >>> 8, victim & 255, 2]), 2002);
       rounds++;
       await yieldNow();
     }

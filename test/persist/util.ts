@@ -8,8 +8,9 @@ import { Writable } from 'node:stream';
 import { type Logger, pino } from 'pino';
 import type { Family } from '../../app/bittorrent/family.ts';
 import { MemoryStore } from '../../app/swarm/memory-store.ts';
-import { PUT_EVICTED, PUT_OK, type SwarmStore } from '../../app/swarm/store.ts';
+import { type LocalStore, PUT_EVICTED, PUT_OK } from '../../app/swarm/store.ts';
 import { infoHash, peerId } from '../helpers/ids.ts';
+import { put } from '../helpers/store-ops.ts';
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'trakx-persist-'));
@@ -31,19 +32,13 @@ export interface PeerSpec {
   seen: number;
 }
 
-export function putPeer(store: SwarmStore, p: PeerSpec): void {
-  const res = store.put(
-    infoHash(p.torrent),
-    0,
-    p.family,
-    Uint8Array.from(p.addr),
-    p.port,
-    peerId(p.id),
-    0,
-    p.seeder,
-    p.completed ?? false,
-    p.seen,
-  );
+export function putPeer(store: LocalStore, p: PeerSpec): void {
+  const res = put(store, infoHash(p.torrent), p.family, Uint8Array.from(p.addr), p.port, {
+    id: peerId(p.id),
+    seeder: p.seeder,
+    completed: p.completed ?? false,
+    now: p.seen,
+  });
   if (res !== PUT_OK && res !== PUT_EVICTED) throw new Error(`put refused: ${res}`);
 }
 

@@ -1,12 +1,13 @@
-// The compact fast path of select(): entries copied straight into the caller's buffer
-// must be exactly what the callback path would have handed out, stop at `end`, and
-// leave the other family's callback path alone.
+// The compact fast path of an announce's peer selection: entries copied straight into
+// the caller's buffer must be exactly what the callback path would have handed out, stay
+// within the room the sink gives, and leave the other family's callback path alone.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { PeerSink } from '../../app/bittorrent/peer-sink.ts';
 import type { CompactOut } from '../../app/protocol/compact.ts';
 import { MemoryStore } from '../../app/swarm/memory-store.ts';
+import { put } from '../helpers/store-ops.ts';
 
 const hash = Buffer.alloc(20, 0xab);
 const id = Buffer.alloc(20, 1);
@@ -14,15 +15,41 @@ const id = Buffer.alloc(20, 1);
 function storeWith(peers4: number, peers6: number): MemoryStore {
   const store = new MemoryStore({ maxTorrents: 10, maxPeersPerTorrent: 1000 });
   for (let i = 0; i < peers4; i++)
-    store.put(hash, 0, 4, Buffer.from([10, 0, i >> 8, i & 255]), 1000 + i, id, 0, false, false, 1);
+    put(store, hash, 4, Buffer.from([10, 0, i >> 8, i & 255]), 1000 + i, { id, now: 1 });
   const a6 = Buffer.alloc(16);
   a6[0] = 0x20;
   a6[1] = 0x01;
   for (let i = 0; i < peers6; i++) {
     a6[15] = i;
-    store.put(hash, 0, 6, a6, 2000 + i, id, 0, false, false, 1);
+    put(store, hash, 6, a6, 2000 + i, { id, now: 1 });
   }
   return store;
+}
+
+/** A sink whose room per family is what its compact buffer has left, else `callbackRoom`. */
+function sink(
+  compact4: CompactOut | null,
+  compact6: CompactOut | null,
+  peer: PeerSink['peer'],
+  callbackRoom = 1000,
+): PeerSink {
+  const room = (out: CompactOut | null, len: number) =>
+    out === null ? callbackRoom : Math.floor((out.end - out.pos) / len);
+  return { room: (f) => (f === 4 ? room(compact4, 6) : room(compact6, 18)), peer, compact4, compact6 };
+}
+
+/** Peers an announce from `self` (default: an address no stored peer has) is given. */
+function select(
+  store: MemoryStore,
+  family: 4 | 6,
+  max: number,
+  to: PeerSink,
+  self: Buffer = family === 4
+    ? Buffer.from([192, 0, 2, 1])
+    : Buffer.from('3fff0000000000000000000000000001', 'hex'),
+  selfPort = 1,
+): void {
+  put(store, hash, family, self, selfPort, { id, now: 1, numwant: max, sink: to });
 }
 
 /** Every compact 6-byte IPv4 entry the store holds, as hex. */
@@ -44,13 +71,9 @@ test('compact entries are real, distinct peers, and the count matches the bytes 
   const all = allEntries4(store);
   for (const max of [1, 10, 39, 40, 100]) {
     const out: CompactOut = { buf: Buffer.alloc(6 * 200), pos: 0, end: 6 * 200 };
-    const sink: PeerSink = {
-      peer: () => assert.fail('callback used on the fast path'),
-      compact4: out,
-      compact6: null,
-    };
-    const sent = store.select(hash, 0, 4, null, 0, false, max, sink);
-    assert.equal(sent, Math.min(max, 40));
+    const to = sink(out, null, () => assert.fail('callback used on the fast path'), 0);
+    select(store, 4, max, to);
+    const sent = Math.min(max, 40);
     assert.equal(out.pos, sent * 6);
     const got = new Set<string>();
     for (let i = 0; i < sent; i++) got.add(Buffer.from(out.buf.subarray(i * 6, i * 6 + 6)).toString('hex'));
@@ -62,9 +85,13 @@ test('compact entries are real, distinct peers, and the count matches the bytes 
 test('the fast path stops at end and appends after pos', () => {
   const store = storeWith(30, 0);
   const out: CompactOut = { buf: Buffer.alloc(100), pos: 4, end: 4 + 6 * 5 + 3 };
-  const sent = store.select(hash, 0, 4, null, 0, false, 50, { peer() {}, compact4: out, compact6: null });
-  assert.equal(sent, 5, 'only whole entries that fit before end');
-  assert.equal(out.pos, 4 + 30);
+  select(
+    store,
+    4,
+    50,
+    sink(out, null, () => assert.fail('callback used'), 0),
+  );
+  assert.equal(out.pos, 4 + 30, 'only whole entries that fit before end');
   assert.deepEqual([...out.buf.subarray(0, 4)], [0, 0, 0, 0], 'bytes before pos untouched');
 });
 
@@ -75,9 +102,16 @@ test('IPv6 entries are 18 bytes and the requester is still left out', () => {
   self[0] = 0x20;
   self[1] = 0x01;
   self[15] = 3;
-  const sent = store.select(hash, 0, 6, self, 2003, false, 20, { peer() {}, compact4: null, compact6: out });
-  assert.equal(sent, 7);
-  assert.equal(out.pos, 7 * 18);
+  select(
+    store,
+    6,
+    20,
+    sink(null, out, () => assert.fail('callback used'), 0),
+    self,
+    2003,
+  );
+  const sent = 7;
+  assert.equal(out.pos, sent * 18);
   for (let i = 0; i < sent; i++) {
     const port = (out.buf[i * 18 + 16]! << 8) | out.buf[i * 18 + 17]!;
     assert.notEqual(port, 2003, 'requester not returned');
@@ -89,8 +123,12 @@ test('a family without a compact target still goes through peer()', () => {
   const store = storeWith(3, 3);
   let calls = 0;
   const out: CompactOut = { buf: Buffer.alloc(18 * 10), pos: 0, end: 18 * 10 };
-  const sink: PeerSink = { peer: () => calls++, compact4: null, compact6: out };
-  assert.equal(store.select(hash, 0, 4, null, 0, false, 10, sink), 3);
-  assert.equal(calls, 3);
-  assert.equal(out.pos, 0);
+  select(
+    store,
+    4,
+    10,
+    sink(null, out, () => calls++),
+  );
+  assert.equal(calls, 3, 'IPv4 through peer()');
+  assert.equal(out.pos, 3 * 18, 'then IPv6, with room, straight into its buffer');
 });

@@ -1,6 +1,7 @@
-// The SwarmStore conformance suite: everything the tracker relies on, exercised only
-// through the interface in app/swarm/store.ts, so any store (the in-memory one, a
-// networked one later) can be checked with `runStoreConformance(name, makeStore)`.
+// The store conformance suite: everything the tracker relies on, exercised only through
+// the contract in app/swarm/store.ts (SwarmStore and StoreAdmin), awaiting every request
+// operation, so any store (the in-memory one, one that answers later) can be checked with
+// `runStoreConformance(name, makeStore)`.
 // `makeStore` receives the caps the store must enforce (db.maxTorrents and
 // db.maxPeersPerTorrent): the cap tests need small ones, the rest pass large ones.
 
@@ -13,16 +14,20 @@ import {
   PUT_OK,
   PUT_TORRENT_LIMIT,
   type SnapshotVisitor,
+  type StoreAdmin,
   type SwarmStore,
 } from '../../app/swarm/store.ts';
 import { prng } from '../helpers/prng.ts';
+import { announce, remove } from '../helpers/store-ops.ts';
 
 export interface StoreLimits {
   maxTorrents: number;
   maxPeersPerTorrent: number;
 }
 
-export type MakeStore = (limits: StoreLimits) => SwarmStore;
+type Store = SwarmStore & StoreAdmin;
+
+export type MakeStore = (limits: StoreLimits) => Store;
 
 const BIG: StoreLimits = { maxTorrents: 1_000_000, maxPeersPerTorrent: 1_000_000 };
 
@@ -62,6 +67,12 @@ class Collect implements PeerSink {
   peers: SeenPeer[] = [];
   readonly compact4 = null;
   readonly compact6 = null;
+  /** Room per family: [IPv4, IPv6]. */
+  constructor(private readonly rooms: [number, number]) {}
+  room(family: Family): number {
+    const i = family === 4 ? 0 : 1;
+    return this.rooms[i] - this.peers.filter((p) => p.family === family).length;
+  }
   peer(family: Family, addrPort: Uint8Array, addrOff: number, peerId: Uint8Array, idOff: number): void {
     const ilen = family === 4 ? 4 : 16;
     this.peers.push({
@@ -117,7 +128,7 @@ class Visit implements SnapshotVisitor {
   }
 }
 
-function visitAll(store: SwarmStore, chunk = 1_000_000): Visit {
+function visitAll(store: Store, chunk = 1_000_000): Visit {
   const v = new Visit();
   let from = 0;
   for (let guard = 0; from >= 0; guard++) {
@@ -138,7 +149,7 @@ const EMPTY_TOTALS = {
 };
 
 /** The totals this suite knows about (a store may report more). */
-function totals(store: SwarmStore): typeof EMPTY_TOTALS {
+function totals(store: Store): typeof EMPTY_TOTALS {
   const t = store.totals();
   const out = { ...EMPTY_TOTALS };
   for (const k of Object.keys(out) as (keyof typeof out)[]) out[k] = t[k];
@@ -147,49 +158,66 @@ function totals(store: SwarmStore): typeof EMPTY_TOTALS {
   return out;
 }
 
-function counts(store: SwarmStore, hash: Buffer): SwarmCounts {
-  return store.counts(hash, 0, { seeders: -1, leechers: -1, downloaded: -1 });
+async function counts(store: Store, hash: Buffer): Promise<SwarmCounts> {
+  return await store.counts(hash, 0, { seeders: -1, leechers: -1, downloaded: -1 });
 }
 
-function select(
-  store: SwarmStore,
+/** Addresses no test uses: the requester of a selection made for nobody in particular. */
+const NOBODY: Record<Family, Buffer> = {
+  4: Buffer.from([192, 0, 2, 1]),
+  6: Buffer.from('3fff0000000000000000000000000001', 'hex'),
+};
+
+/**
+ * The peers an announce from `self` (or, when null, from a passer-by removed again
+ * afterwards) is given: up to `max` of `family`, none of the other.
+ */
+async function select(
+  store: Store,
   hash: Buffer,
   family: Family,
   self: Buffer | null,
   selfPort: number,
   forSeeder: boolean,
   max: number,
-): Collect {
-  const sink = new Collect();
-  const n = store.select(hash, 0, family, self, selfPort, forSeeder, max, sink);
-  assert.equal(n, sink.peers.length, 'select() must return how many peers it sent');
-  assert.equal(new Set(sink.keys()).size, n, 'a selection must not repeat a peer');
-  for (const p of sink.peers) assert.equal(p.family, family, 'select() sent a peer of the other family');
+): Promise<Collect> {
+  const sink = new Collect(family === 4 ? [max, 0] : [0, max]);
+  const addr = self ?? NOBODY[family];
+  const port = self === null ? 1 : selfPort;
+  const res = await announce(store, hash, family, addr, port, { seeder: forSeeder, numwant: max, sink });
+  assert.notEqual(res, PUT_EVICTED, 'the selecting peer evicted another: use listed() at the cap');
+  if (self === null) await remove(store, hash, family, addr, port);
+  assert.equal(new Set(sink.keys()).size, sink.peers.length, 'a selection must not repeat a peer');
+  for (const p of sink.peers)
+    assert.equal(p.family, family, 'a peer of the other family without room for it');
   return sink;
 }
 
-/** put() with the arguments spelled out; peer ids default to the address number. */
+/** The stored peers of one torrent and family, as keys (sorted). */
+function listed(store: Store, hash: Buffer, family: Family): string[] {
+  const t = visitAll(store).torrents.find((v) => v.hash === hash.toString('hex'));
+  return (t?.peers ?? [])
+    .map((p) => p.split(' ')[0]!)
+    .filter((k) => k.startsWith(`${family}/`))
+    .sort();
+}
+
+/** An announce with the fields spelled out; peer ids default to the address number. */
 function put(
-  store: SwarmStore,
+  store: Store,
   hash: Buffer,
   family: Family,
   n: number,
   port: number,
   opts: { seeder?: boolean; completed?: boolean; now?: number; id?: number } = {},
-): number {
-  const addr = addrOf(family, n);
-  const id = idOf(opts.id ?? n);
-  return store.put(
-    hash,
-    0,
-    family,
-    addr,
-    port,
-    id,
-    0,
-    opts.seeder ?? false,
-    opts.completed ?? false,
-    opts.now ?? 1000,
+): Promise<number> {
+  return Promise.resolve(
+    announce(store, hash, family, addrOf(family, n), port, {
+      id: idOf(opts.id ?? n),
+      seeder: opts.seeder,
+      completed: opts.completed,
+      now: opts.now,
+    }),
   );
 }
 
@@ -202,12 +230,12 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     const H = hashOf(1);
     const H2 = hashOf(2);
 
-    test('put inserts a peer and a second put of the same key refreshes it', () => {
+    test('put inserts a peer and a second put of the same key refreshes it', async () => {
       const s = makeStore(BIG);
-      assert.equal(put(s, H, 4, 1, 6881), PUT_OK);
-      assert.deepEqual(counts(s, H), { seeders: 0, leechers: 1, downloaded: 0 });
-      assert.equal(put(s, H, 4, 1, 6881, { now: 2000, id: 77 }), PUT_OK);
-      assert.deepEqual(counts(s, H), { seeders: 0, leechers: 1, downloaded: 0 });
+      assert.equal(await put(s, H, 4, 1, 6881), PUT_OK);
+      assert.deepEqual(await counts(s, H), { seeders: 0, leechers: 1, downloaded: 0 });
+      assert.equal(await put(s, H, 4, 1, 6881, { now: 2000, id: 77 }), PUT_OK);
+      assert.deepEqual(await counts(s, H), { seeders: 0, leechers: 1, downloaded: 0 });
       const v = visitAll(s).normalised();
       assert.equal(v.length, 1);
       assert.deepEqual(v[0]!.peers, [
@@ -215,33 +243,33 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
       ]);
     });
 
-    test('a peer is keyed by (info_hash, address, port), never by peer_id', () => {
+    test('a peer is keyed by (info_hash, address, port), never by peer_id', async () => {
       const s = makeStore(BIG);
-      put(s, H, 4, 1, 6881, { id: 5 });
+      await put(s, H, 4, 1, 6881, { id: 5 });
       // Same peer_id from another address: a second peer, the first is untouched.
-      put(s, H, 4, 2, 6881, { id: 5 });
+      await put(s, H, 4, 2, 6881, { id: 5 });
       // Same address, another port: another peer.
-      put(s, H, 4, 1, 6882, { id: 5 });
+      await put(s, H, 4, 1, 6882, { id: 5 });
       // Same address and port in another torrent: a peer of that torrent only.
-      put(s, H2, 4, 1, 6881, { id: 5 });
-      assert.equal(counts(s, H).leechers, 3);
-      assert.equal(counts(s, H2).leechers, 1);
-      const got = select(s, H, 4, null, 0, false, 10).keys().sort();
+      await put(s, H2, 4, 1, 6881, { id: 5 });
+      assert.equal((await counts(s, H)).leechers, 3);
+      assert.equal((await counts(s, H2)).leechers, 1);
+      const got = (await select(s, H, 4, null, 0, false, 10)).keys().sort();
       assert.deepEqual(got, [key(4, 1, 6881), key(4, 1, 6882), key(4, 2, 6881)].sort());
     });
 
-    test('IPv4 and IPv6 peers are kept apart', () => {
+    test('IPv4 and IPv6 peers are kept apart', async () => {
       const s = makeStore(BIG);
       // 2001:db8::1 and 10.0.0.1 share no bytes, but v6 ::a00:1 would share the low 4
       // with 10.0.0.1: both forms must stay separate peers.
-      put(s, H, 4, 1, 6881);
-      put(s, H, 6, 1, 6881);
+      await put(s, H, 4, 1, 6881);
+      await put(s, H, 6, 1, 6881);
       const v6Tail = Buffer.alloc(16);
       addrOf(4, 1).copy(v6Tail, 12);
-      s.put(H, 0, 6, v6Tail, 6881, idOf(9), 0, true, false, 1000);
-      assert.deepEqual(counts(s, H), { seeders: 1, leechers: 2, downloaded: 0 });
-      assert.deepEqual(select(s, H, 4, null, 0, false, 10).keys(), [key(4, 1, 6881)]);
-      const six = select(s, H, 6, null, 0, false, 10).keys().sort();
+      await announce(s, H, 6, v6Tail, 6881, { id: idOf(9), seeder: true, now: 1000 });
+      assert.deepEqual(await counts(s, H), { seeders: 1, leechers: 2, downloaded: 0 });
+      assert.deepEqual((await select(s, H, 4, null, 0, false, 10)).keys(), [key(4, 1, 6881)]);
+      const six = (await select(s, H, 6, null, 0, false, 10)).keys().sort();
       assert.deepEqual(six, [key(6, 1, 6881), `6/${v6Tail.toString('hex')}/6881`].sort());
       const t = totals(s);
       assert.deepEqual(
@@ -250,64 +278,64 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
         'totals per family',
       );
       // Removing the v4 peer leaves both v6 ones.
-      assert.equal(s.remove(H, 0, 4, addrOf(4, 1), 6881), true);
-      assert.deepEqual(counts(s, H), { seeders: 1, leechers: 1, downloaded: 0 });
+      assert.equal(await remove(s, H, 4, addrOf(4, 1), 6881), true);
+      assert.deepEqual(await counts(s, H), { seeders: 1, leechers: 1, downloaded: 0 });
     });
 
-    test('seeders and leechers are counted and follow flips both ways', () => {
+    test('seeders and leechers are counted and follow flips both ways', async () => {
       const s = makeStore(BIG);
-      for (let i = 0; i < 5; i++) put(s, H, 4, i, 1000, { seeder: i < 2 });
-      for (let i = 0; i < 3; i++) put(s, H, 6, i, 1000, { seeder: i === 0 });
-      assert.deepEqual(counts(s, H), { seeders: 3, leechers: 5, downloaded: 0 });
-      put(s, H, 4, 4, 1000, { seeder: true }); // leecher → seeder (counts as a download)
-      put(s, H, 4, 0, 1000, { seeder: false }); // seeder → leecher
-      put(s, H, 6, 0, 1000, { seeder: false }); // seeder → leecher
-      assert.deepEqual(counts(s, H), { seeders: 2, leechers: 6, downloaded: 1 });
+      for (let i = 0; i < 5; i++) await put(s, H, 4, i, 1000, { seeder: i < 2 });
+      for (let i = 0; i < 3; i++) await put(s, H, 6, i, 1000, { seeder: i === 0 });
+      assert.deepEqual(await counts(s, H), { seeders: 3, leechers: 5, downloaded: 0 });
+      await put(s, H, 4, 4, 1000, { seeder: true }); // leecher → seeder (counts as a download)
+      await put(s, H, 4, 0, 1000, { seeder: false }); // seeder → leecher
+      await put(s, H, 6, 0, 1000, { seeder: false }); // seeder → leecher
+      assert.deepEqual(await counts(s, H), { seeders: 2, leechers: 6, downloaded: 1 });
       const t = totals(s);
       assert.deepEqual([t.seeders4, t.leechers4, t.seeders6, t.leechers6], [2, 3, 0, 3]);
       // A seeder gets exactly the leechers, whatever flipped.
-      const leechers = select(s, H, 4, null, 0, true, 50).keys().sort();
+      const leechers = (await select(s, H, 4, null, 0, true, 50)).keys().sort();
       assert.deepEqual(leechers, [key(4, 0, 1000), key(4, 2, 1000), key(4, 3, 1000)].sort());
     });
 
-    test('completed counts once per peer', () => {
+    test('completed counts once per peer', async () => {
       const s = makeStore(BIG);
-      put(s, H, 4, 1, 1, { seeder: true, completed: true });
-      put(s, H, 4, 1, 1, { seeder: true, completed: true });
-      assert.equal(counts(s, H).downloaded, 1, 'completed twice counts once');
+      await put(s, H, 4, 1, 1, { seeder: true, completed: true });
+      await put(s, H, 4, 1, 1, { seeder: true, completed: true });
+      assert.equal((await counts(s, H)).downloaded, 1, 'completed twice counts once');
       // A leecher that turns seeder (left=0) without sending completed counts once…
-      put(s, H, 4, 2, 1);
-      put(s, H, 4, 2, 1, { seeder: true });
-      assert.equal(counts(s, H).downloaded, 2);
+      await put(s, H, 4, 2, 1);
+      await put(s, H, 4, 2, 1, { seeder: true });
+      assert.equal((await counts(s, H)).downloaded, 2);
       // …and a later completed from it does not count again, nor a flip back and forth.
-      put(s, H, 4, 2, 1, { seeder: true, completed: true });
-      put(s, H, 4, 2, 1, { seeder: false });
-      put(s, H, 4, 2, 1, { seeder: true });
-      assert.equal(counts(s, H).downloaded, 2);
+      await put(s, H, 4, 2, 1, { seeder: true, completed: true });
+      await put(s, H, 4, 2, 1, { seeder: false });
+      await put(s, H, 4, 2, 1, { seeder: true });
+      assert.equal((await counts(s, H)).downloaded, 2);
       // A peer that arrives already seeding downloaded nothing here.
-      put(s, H, 6, 3, 1, { seeder: true });
-      put(s, H, 6, 3, 1, { seeder: true });
-      assert.equal(counts(s, H).downloaded, 2);
+      await put(s, H, 6, 3, 1, { seeder: true });
+      await put(s, H, 6, 3, 1, { seeder: true });
+      assert.equal((await counts(s, H)).downloaded, 2);
       // completed from a leecher (completed but left > 0 is odd, still a completion).
-      put(s, H, 6, 4, 1, { completed: true });
-      assert.equal(counts(s, H).downloaded, 3);
+      await put(s, H, 6, 4, 1, { completed: true });
+      assert.equal((await counts(s, H)).downloaded, 3);
     });
 
-    test('remove deletes exactly one peer and frees an emptied torrent', () => {
+    test('remove deletes exactly one peer and frees an emptied torrent', async () => {
       const s = makeStore(BIG);
-      put(s, H, 4, 1, 1, { seeder: true });
-      put(s, H, 4, 2, 1);
-      put(s, H2, 6, 1, 1);
+      await put(s, H, 4, 1, 1, { seeder: true });
+      await put(s, H, 4, 2, 1);
+      await put(s, H2, 6, 1, 1);
       assert.equal(totals(s).torrents, 2);
-      assert.equal(s.remove(H, 0, 4, addrOf(4, 1), 2), false, 'wrong port');
-      assert.equal(s.remove(H, 0, 6, addrOf(6, 1), 1), false, 'wrong family');
-      assert.equal(s.remove(hashOf(99), 0, 4, addrOf(4, 1), 1), false, 'unknown torrent');
-      assert.equal(s.remove(H, 0, 4, addrOf(4, 1), 1), true);
-      assert.equal(s.remove(H, 0, 4, addrOf(4, 1), 1), false, 'already removed');
-      assert.deepEqual(counts(s, H), { seeders: 0, leechers: 1, downloaded: 0 });
-      assert.equal(s.remove(H2, 0, 6, addrOf(6, 1), 1), true);
+      assert.equal(await remove(s, H, 4, addrOf(4, 1), 2), false, 'wrong port');
+      assert.equal(await remove(s, H, 6, addrOf(6, 1), 1), false, 'wrong family');
+      assert.equal(await remove(s, hashOf(99), 4, addrOf(4, 1), 1), false, 'unknown torrent');
+      assert.equal(await remove(s, H, 4, addrOf(4, 1), 1), true);
+      assert.equal(await remove(s, H, 4, addrOf(4, 1), 1), false, 'already removed');
+      assert.deepEqual(await counts(s, H), { seeders: 0, leechers: 1, downloaded: 0 });
+      assert.equal(await remove(s, H2, 6, addrOf(6, 1), 1), true);
       assert.equal(totals(s).torrents, 1, 'the emptied torrent is freed');
-      assert.deepEqual(counts(s, H2), { seeders: 0, leechers: 0, downloaded: 0 });
+      assert.deepEqual(await counts(s, H2), { seeders: 0, leechers: 0, downloaded: 0 });
       assert.deepEqual(
         visitAll(s)
           .normalised()
@@ -316,24 +344,24 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
       );
     });
 
-    test('counts of an unknown torrent are zeros, written into the given object', () => {
+    test('counts of an unknown torrent are zeros, written into the given object', async () => {
       const s = makeStore(BIG);
-      put(s, H, 4, 1, 1);
+      await put(s, H, 4, 1, 1);
       const out: SwarmCounts = { seeders: 7, leechers: 7, downloaded: 7 };
-      assert.equal(s.counts(hashOf(3), 0, out), out);
+      assert.equal(await s.counts(hashOf(3), 0, out), out);
       assert.deepEqual(out, { seeders: 0, leechers: 0, downloaded: 0 });
       // Offsets are honoured: the hash read at hashOff.
       const padded = Buffer.concat([Buffer.alloc(5), H]);
-      assert.deepEqual(s.counts(padded, 5, out), { seeders: 0, leechers: 1, downloaded: 0 });
+      assert.deepEqual(await s.counts(padded, 5, out), { seeders: 0, leechers: 1, downloaded: 0 });
     });
 
-    test('select sends the compact address, port and peer_id of each peer', () => {
+    test('select sends the compact address, port and peer_id of each peer', async () => {
       const s = makeStore(BIG);
-      put(s, H, 4, 0x010203, 0xbeef, { id: 42 });
-      put(s, H, 6, 0x0a0b0c0d, 0x0102, { id: 43 });
-      const four = select(s, H, 4, null, 0, false, 5).peers;
+      await put(s, H, 4, 0x010203, 0xbeef, { id: 42 });
+      await put(s, H, 6, 0x0a0b0c0d, 0x0102, { id: 43 });
+      const four = (await select(s, H, 4, null, 0, false, 5)).peers;
       assert.deepEqual(four, [{ family: 4, addr: '0a010203', port: 0xbeef, id: idOf(42).toString('hex') }]);
-      const six = select(s, H, 6, null, 0, false, 5).peers;
+      const six = (await select(s, H, 6, null, 0, false, 5)).peers;
       assert.deepEqual(six, [
         {
           family: 6,
@@ -342,18 +370,18 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
           id: idOf(43).toString('hex'),
         },
       ]);
-      assert.equal(select(s, hashOf(9), 4, null, 0, false, 5).peers.length, 0, 'unknown torrent');
-      assert.equal(select(s, H, 4, null, 0, false, 0).peers.length, 0, 'max 0');
+      assert.equal((await select(s, hashOf(9), 4, null, 0, false, 5)).peers.length, 0, 'unknown torrent');
+      assert.equal((await select(s, H, 4, null, 0, false, 0)).peers.length, 0, 'max 0');
     });
 
-    test('select picks at random: many selections return different subsets and every peer', () => {
+    test('select picks at random: many selections return different subsets and every peer', async () => {
       const s = makeStore(BIG);
-      for (let i = 0; i < 100; i++) put(s, H, 4, i, 7000);
+      for (let i = 0; i < 100; i++) await put(s, H, 4, i, 7000);
       const subsets = new Set<string>();
       const seen = new Set<string>();
       const runs = 300;
       for (let r = 0; r < runs; r++) {
-        const got = select(s, H, 4, addrOf(4, 5000), 1, false, 10).keys();
+        const got = (await select(s, H, 4, addrOf(4, 5000), 1, false, 10)).keys();
         assert.equal(got.length, 10);
         for (const k of got) seen.add(k);
         subsets.add([...got].sort().join(','));
@@ -362,15 +390,15 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
       assert.ok(subsets.size >= runs * 0.8, `only ${subsets.size} distinct subsets in ${runs} selections`);
     });
 
-    test('select picks at random when one peer too many is available', () => {
+    test('select picks at random when one peer too many is available', async () => {
       // numwant + 1 peers and a requester that is not one of them: each selection must
       // leave out a random one, not always the same.
       const s = makeStore(BIG);
-      for (let i = 0; i < 11; i++) put(s, H, 4, i, 7000);
+      for (let i = 0; i < 11; i++) await put(s, H, 4, i, 7000);
       const seen = new Set<string>();
       const left = new Set<string>();
       for (let r = 0; r < 300; r++) {
-        const got = select(s, H, 4, null, 0, false, 10).keys();
+        const got = (await select(s, H, 4, null, 0, false, 10)).keys();
         assert.equal(got.length, 10);
         for (const k of got) seen.add(k);
         for (let i = 0; i < 11; i++) if (!got.includes(key(4, i, 7000))) left.add(key(4, i, 7000));
@@ -379,15 +407,15 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
       assert.equal(left.size, 11, 'every peer is eventually the one left out');
     });
 
-    test('select never returns the requester', () => {
+    test('select never returns the requester', async () => {
       const s = makeStore(BIG);
       for (const n of [3, 11, 60]) {
         const h = hashOf(100 + n);
-        for (let i = 0; i < n; i++) put(s, h, 6, i, 9000);
+        for (let i = 0; i < n; i++) await put(s, h, 6, i, 9000);
         for (const max of [1, n - 2, n - 1, n, n + 5]) {
           for (let r = 0; r < 60; r++) {
             const self = r % n;
-            const got = select(s, h, 6, addrOf(6, self), 9000, false, max).keys();
+            const got = (await select(s, h, 6, addrOf(6, self), 9000, false, max)).keys();
             assert.ok(!got.includes(key(6, self, 9000)), `requester returned (swarm ${n}, max ${max})`);
             assert.equal(got.length, Math.min(max, n - 1), `swarm ${n}, max ${max}`);
           }
@@ -395,46 +423,46 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
       }
       // Same address, other port: a different peer, so it is returned.
       const h = hashOf(200);
-      put(s, h, 4, 1, 1);
-      put(s, h, 4, 1, 2);
-      assert.deepEqual(select(s, h, 4, addrOf(4, 1), 1, false, 10).keys(), [key(4, 1, 2)]);
+      await put(s, h, 4, 1, 1);
+      await put(s, h, 4, 1, 2);
+      assert.deepEqual((await select(s, h, 4, addrOf(4, 1), 1, false, 10)).keys(), [key(4, 1, 2)]);
     });
 
-    test('a seeder gets leechers only, and max is respected', () => {
+    test('a seeder gets leechers only, and max is respected', async () => {
       const s = makeStore(BIG);
-      for (let i = 0; i < 40; i++) put(s, H, 4, i, 1, { seeder: i % 4 === 0 });
+      for (let i = 0; i < 40; i++) await put(s, H, 4, i, 1, { seeder: i % 4 === 0 });
       const leechers = new Set<string>();
       for (let i = 0; i < 40; i++) if (i % 4 !== 0) leechers.add(key(4, i, 1));
       for (let r = 0; r < 100; r++) {
         const max = 1 + (r % 35);
-        const got = select(s, H, 4, addrOf(4, 0), 1, true, max).keys();
+        const got = (await select(s, H, 4, addrOf(4, 0), 1, true, max)).keys();
         assert.equal(got.length, Math.min(max, 30));
         for (const k of got) assert.ok(leechers.has(k), `seeder was given ${k}`);
       }
       // A leecher gets both, up to max.
-      const all = select(s, H, 4, addrOf(4, 1), 1, false, 100).keys();
+      const all = (await select(s, H, 4, addrOf(4, 1), 1, false, 100)).keys();
       assert.equal(all.length, 39);
       // Only seeders in the swarm: nothing for a seeder.
-      put(s, H2, 6, 1, 1, { seeder: true });
-      put(s, H2, 6, 2, 1, { seeder: true });
-      assert.equal(select(s, H2, 6, null, 0, true, 10).peers.length, 0);
-      assert.equal(select(s, H2, 6, null, 0, false, 10).peers.length, 2);
+      await put(s, H2, 6, 1, 1, { seeder: true });
+      await put(s, H2, 6, 2, 1, { seeder: true });
+      assert.equal((await select(s, H2, 6, null, 0, true, 10)).peers.length, 0);
+      assert.equal((await select(s, H2, 6, null, 0, false, 10)).peers.length, 2);
     });
 
-    test('sweep removes only stale peers and frees emptied torrents', () => {
+    test('sweep removes only stale peers and frees emptied torrents', async () => {
       const s = makeStore(BIG);
-      put(s, H, 4, 1, 1, { now: 100 });
-      put(s, H, 4, 2, 1, { now: 200, seeder: true });
-      put(s, H, 6, 3, 1, { now: 150 });
-      put(s, H2, 4, 1, 1, { now: 100, completed: true, seeder: true });
-      put(s, hashOf(3), 6, 1, 1, { now: 300 });
+      await put(s, H, 4, 1, 1, { now: 100 });
+      await put(s, H, 4, 2, 1, { now: 200, seeder: true });
+      await put(s, H, 6, 3, 1, { now: 150 });
+      await put(s, H2, 4, 1, 1, { now: 100, completed: true, seeder: true });
+      await put(s, hashOf(3), 6, 1, 1, { now: 300 });
       assert.equal(totals(s).torrents, 3);
       let done = false;
       for (let i = 0; i < 100 && !done; i++) done = s.sweep(150, 1_000_000);
       assert.ok(done, 'a pass with a large budget completes');
       // Last seen exactly at the cutoff stays; before it goes.
-      assert.deepEqual(counts(s, H), { seeders: 1, leechers: 1, downloaded: 0 });
-      assert.deepEqual(counts(s, H2), { seeders: 0, leechers: 0, downloaded: 0 });
+      assert.deepEqual(await counts(s, H), { seeders: 1, leechers: 1, downloaded: 0 });
+      assert.deepEqual(await counts(s, H2), { seeders: 0, leechers: 0, downloaded: 0 });
       const t = totals(s);
       assert.deepEqual([t.torrents, t.seeders4, t.leechers4, t.seeders6, t.leechers6], [2, 1, 0, 0, 2]);
       const peers = visitAll(s)
@@ -443,13 +471,13 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
       assert.deepEqual(peers.sort(), [key(4, 2, 1), key(6, 1, 1), key(6, 3, 1)].sort());
     });
 
-    test('a bounded sweep resumes where it stopped until the pass completes', () => {
+    test('a bounded sweep resumes where it stopped until the pass completes', async () => {
       const s = makeStore(BIG);
       let n = 0;
       for (let t = 0; t < 20; t++) {
         for (let i = 0; i < 15; i++) {
           const fam: Family = i % 3 === 0 ? 6 : 4;
-          put(s, hashOf(1000 + t), fam, n++, 1, { now: i % 2 === 0 ? 10 : 500 });
+          await put(s, hashOf(1000 + t), fam, n++, 1, { now: i % 2 === 0 ? 10 : 500 });
         }
       }
       const fresh = totals(s);
@@ -486,46 +514,43 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
       assert.deepEqual(totals(s), EMPTY_TOTALS);
     });
 
-    test('maxPeersPerTorrent evicts the stalest peer of that torrent and family', () => {
+    test('maxPeersPerTorrent evicts the stalest peer of that torrent and family', async () => {
       const s = makeStore({ maxTorrents: 100, maxPeersPerTorrent: 3 });
-      put(s, H, 4, 1, 1, { now: 100 });
-      put(s, H, 4, 2, 1, { now: 101, seeder: true });
-      put(s, H, 4, 3, 1, { now: 102 });
-      put(s, H, 4, 1, 1, { now: 103 }); // refreshed: now 2 is the stalest
-      put(s, H, 6, 1, 1, { now: 50 }); // v6 has its own cap
-      put(s, H2, 4, 9, 1, { now: 10 }); // another torrent has its own cap
-      assert.equal(put(s, H, 4, 4, 1, { now: 104 }), PUT_EVICTED, 'put reports the eviction');
-      assert.deepEqual(counts(s, H), { seeders: 0, leechers: 4, downloaded: 0 });
-      const four = select(s, H, 4, null, 0, false, 10).keys().sort();
+      await put(s, H, 4, 1, 1, { now: 100 });
+      await put(s, H, 4, 2, 1, { now: 101, seeder: true });
+      await put(s, H, 4, 3, 1, { now: 102 });
+      await put(s, H, 4, 1, 1, { now: 103 }); // refreshed: now 2 is the stalest
+      await put(s, H, 6, 1, 1, { now: 50 }); // v6 has its own cap
+      await put(s, H2, 4, 9, 1, { now: 10 }); // another torrent has its own cap
+      assert.equal(await put(s, H, 4, 4, 1, { now: 104 }), PUT_EVICTED, 'put reports the eviction');
+      assert.deepEqual(await counts(s, H), { seeders: 0, leechers: 4, downloaded: 0 });
+      const four = listed(s, H, 4);
       assert.deepEqual(four, [key(4, 1, 1), key(4, 3, 1), key(4, 4, 1)].sort());
-      assert.equal(counts(s, H2).leechers, 1);
+      assert.equal((await counts(s, H2)).leechers, 1);
       // Refreshing an existing peer at the cap evicts nobody.
-      put(s, H, 4, 3, 1, { now: 105, seeder: true });
-      assert.equal(select(s, H, 4, null, 0, false, 10).peers.length, 3);
+      await put(s, H, 4, 3, 1, { now: 105, seeder: true });
+      assert.equal(listed(s, H, 4).length, 3);
       // Fill v6 to the cap and beyond: the oldest v6 goes.
-      put(s, H, 6, 2, 1, { now: 60 });
-      put(s, H, 6, 3, 1, { now: 70 });
-      put(s, H, 6, 4, 1, { now: 80 });
-      const six = select(s, H, 6, null, 0, false, 10).keys().sort();
+      await put(s, H, 6, 2, 1, { now: 60 });
+      await put(s, H, 6, 3, 1, { now: 70 });
+      await put(s, H, 6, 4, 1, { now: 80 });
+      const six = listed(s, H, 6);
       assert.deepEqual(six, [key(6, 2, 1), key(6, 3, 1), key(6, 4, 1)].sort());
     });
 
-    test('last-seen holds real unix times, across any binary boundary of them', () => {
+    test('last-seen holds real unix times, across any binary boundary of them', async () => {
       // 106 * 2^24: a store that keeps fewer bits of the time must still order and
       // report these exactly (sweep, eviction, snapshot).
       const B = 1_778_384_896;
       const s = makeStore({ maxTorrents: 100, maxPeersPerTorrent: 2 });
-      put(s, H, 4, 1, 1, { now: B - 5 });
-      put(s, H, 4, 2, 1, { now: B + 5 });
-      assert.equal(put(s, H, 4, 3, 1, { now: B + 100 }), PUT_EVICTED);
-      assert.deepEqual(
-        select(s, H, 4, null, 0, false, 10).keys().sort(),
-        [key(4, 2, 1), key(4, 3, 1)].sort(),
-      );
-      put(s, H2, 4, 1, 1, { now: B - 5 });
+      await put(s, H, 4, 1, 1, { now: B - 5 });
+      await put(s, H, 4, 2, 1, { now: B + 5 });
+      assert.equal(await put(s, H, 4, 3, 1, { now: B + 100 }), PUT_EVICTED);
+      assert.deepEqual(listed(s, H, 4), [key(4, 2, 1), key(4, 3, 1)].sort());
+      await put(s, H2, 4, 1, 1, { now: B - 5 });
       let done = false;
       for (let i = 0; i < 100 && !done; i++) done = s.sweep(B, 1_000_000);
-      assert.equal(counts(s, H2).leechers, 0, 'seen before the cutoff: swept');
+      assert.equal((await counts(s, H2)).leechers, 0, 'seen before the cutoff: swept');
       const seen = visitAll(s)
         .normalised()
         .flatMap((v) => v.peers.map((p) => p.replace(/ id=\S+/, '')));
@@ -535,24 +560,24 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
       );
     });
 
-    test('maxTorrents refuses a new torrent beyond the cap', () => {
+    test('maxTorrents refuses a new torrent beyond the cap', async () => {
       const s = makeStore({ maxTorrents: 2, maxPeersPerTorrent: 100 });
-      assert.equal(put(s, hashOf(1), 4, 1, 1), PUT_OK);
-      assert.equal(put(s, hashOf(2), 6, 1, 1), PUT_OK);
-      assert.equal(put(s, hashOf(3), 4, 1, 1), PUT_TORRENT_LIMIT);
-      assert.deepEqual(counts(s, hashOf(3)), { seeders: 0, leechers: 0, downloaded: 0 });
+      assert.equal(await put(s, hashOf(1), 4, 1, 1), PUT_OK);
+      assert.equal(await put(s, hashOf(2), 6, 1, 1), PUT_OK);
+      assert.equal(await put(s, hashOf(3), 4, 1, 1), PUT_TORRENT_LIMIT);
+      assert.deepEqual(await counts(s, hashOf(3)), { seeders: 0, leechers: 0, downloaded: 0 });
       assert.equal(totals(s).torrents, 2);
       // Known torrents still take new peers.
-      assert.equal(put(s, hashOf(1), 4, 2, 1), PUT_OK);
-      assert.equal(put(s, hashOf(2), 4, 2, 1), PUT_OK);
+      assert.equal(await put(s, hashOf(1), 4, 2, 1), PUT_OK);
+      assert.equal(await put(s, hashOf(2), 4, 2, 1), PUT_OK);
       // Once a torrent is freed there is room again.
-      s.remove(hashOf(2), 0, 6, addrOf(6, 1), 1);
-      s.remove(hashOf(2), 0, 4, addrOf(4, 2), 1);
-      assert.equal(put(s, hashOf(3), 4, 1, 1), PUT_OK);
+      await remove(s, hashOf(2), 6, addrOf(6, 1), 1);
+      await remove(s, hashOf(2), 4, addrOf(4, 2), 1);
+      assert.equal(await put(s, hashOf(3), 4, 1, 1), PUT_OK);
       assert.equal(totals(s).torrents, 2);
     });
 
-    test('visit sees every torrent and peer exactly once with its fields, in any chunking', () => {
+    test('visit sees every torrent and peer exactly once with its fields, in any chunking', async () => {
       const s = makeStore(BIG);
       const expected: { hash: string; downloaded: number; peers: string[] }[] = [];
       for (let t = 0; t < 30; t++) {
@@ -561,7 +586,12 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
         for (let i = 0; i <= t % 7; i++) {
           const fam: Family = (t + i) % 2 === 0 ? 4 : 6;
           const seeder = i % 3 === 0;
-          put(s, h, fam, t * 100 + i, 2000 + i, { seeder, completed: seeder, now: 10_000 + t + i, id: i });
+          await put(s, h, fam, t * 100 + i, 2000 + i, {
+            seeder,
+            completed: seeder,
+            now: 10_000 + t + i,
+            id: i,
+          });
           peers.push(
             `${key(fam, t * 100 + i, 2000 + i)} id=${idOf(i).toString('hex')} seeder=${seeder} seen=${10_000 + t + i}`,
           );
@@ -583,66 +613,66 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
       assert.equal(s.visit(0, 0, new Visit()) === -1, false, 'visiting 0 torrents does not finish');
     });
 
-    test('visit of an empty store finishes at once', () => {
+    test('visit of an empty store finishes at once', async () => {
       const s = makeStore(BIG);
       const v = new Visit();
       assert.equal(s.visit(0, 100, v), -1);
       assert.equal(v.torrents.length, 0);
     });
 
-    test('setDownloaded sets the count of a known torrent only', () => {
+    test('setDownloaded sets the count of a known torrent only', async () => {
       const s = makeStore(BIG);
-      put(s, H, 4, 1, 1, { completed: true, seeder: true });
+      await put(s, H, 4, 1, 1, { completed: true, seeder: true });
       assert.equal(s.setDownloaded(H, 0, 12345), true);
-      assert.equal(counts(s, H).downloaded, 12345);
-      put(s, H, 4, 2, 1, { completed: true, seeder: true });
-      assert.equal(counts(s, H).downloaded, 12346, 'counting goes on from the restored value');
+      assert.equal((await counts(s, H)).downloaded, 12345);
+      await put(s, H, 4, 2, 1, { completed: true, seeder: true });
+      assert.equal((await counts(s, H)).downloaded, 12346, 'counting goes on from the restored value');
       assert.equal(s.setDownloaded(H2, 0, 5), false);
-      assert.deepEqual(counts(s, H2), { seeders: 0, leechers: 0, downloaded: 0 });
+      assert.deepEqual(await counts(s, H2), { seeders: 0, leechers: 0, downloaded: 0 });
       assert.equal(totals(s).torrents, 1, 'setDownloaded does not create torrents');
     });
 
-    test('uniqueAddresses counts distinct addresses per family', () => {
+    test('uniqueAddresses counts distinct addresses per family', async () => {
       const s = makeStore(BIG);
       assert.deepEqual(s.uniqueAddresses(), { v4: 0, v6: 0 });
-      put(s, H, 4, 1, 1);
-      put(s, H, 4, 1, 2); // same address, other port
-      put(s, H2, 4, 1, 1); // same address, other torrent
-      put(s, H, 4, 2, 1);
-      put(s, H, 6, 1, 1);
+      await put(s, H, 4, 1, 1);
+      await put(s, H, 4, 1, 2); // same address, other port
+      await put(s, H2, 4, 1, 1); // same address, other torrent
+      await put(s, H, 4, 2, 1);
+      await put(s, H, 6, 1, 1);
       assert.deepEqual(s.uniqueAddresses(), { v4: 2, v6: 1 });
-      s.remove(H, 0, 4, addrOf(4, 1), 1);
-      s.remove(H, 0, 4, addrOf(4, 1), 2);
+      await remove(s, H, 4, addrOf(4, 1), 1);
+      await remove(s, H, 4, addrOf(4, 1), 2);
       assert.deepEqual(s.uniqueAddresses(), { v4: 2, v6: 1 }, 'still announced in H2');
-      s.remove(H2, 0, 4, addrOf(4, 1), 1);
+      await remove(s, H2, 4, addrOf(4, 1), 1);
       assert.deepEqual(s.uniqueAddresses(), { v4: 1, v6: 1 });
-      for (let i = 0; i < 50; i++) put(s, H, 6, 100 + (i % 10), 1000 + i);
+      for (let i = 0; i < 50; i++) await put(s, H, 6, 100 + (i % 10), 1000 + i);
       assert.deepEqual(s.uniqueAddresses(), { v4: 1, v6: 11 });
     });
 
-    test('clear drops everything and the store works afterwards', () => {
+    test('clear drops everything and the store works afterwards', async () => {
       const s = makeStore(BIG);
-      for (let i = 0; i < 50; i++) put(s, hashOf(i % 5), i % 2 ? 4 : 6, i, 1, { seeder: i % 3 === 0 });
+      for (let i = 0; i < 50; i++) await put(s, hashOf(i % 5), i % 2 ? 4 : 6, i, 1, { seeder: i % 3 === 0 });
       s.clear();
       assert.deepEqual(totals(s), EMPTY_TOTALS);
       assert.deepEqual(s.uniqueAddresses(), { v4: 0, v6: 0 });
-      assert.deepEqual(counts(s, hashOf(0)), { seeders: 0, leechers: 0, downloaded: 0 });
+      assert.deepEqual(await counts(s, hashOf(0)), { seeders: 0, leechers: 0, downloaded: 0 });
       assert.equal(visitAll(s).torrents.length, 0);
       assert.equal(s.sweep(1_000_000, 1_000_000), true);
-      put(s, hashOf(0), 4, 1, 1);
-      assert.deepEqual(counts(s, hashOf(0)), { seeders: 0, leechers: 1, downloaded: 0 });
-      assert.equal(select(s, hashOf(0), 4, null, 0, false, 5).peers.length, 1);
+      await put(s, hashOf(0), 4, 1, 1);
+      assert.deepEqual(await counts(s, hashOf(0)), { seeders: 0, leechers: 1, downloaded: 0 });
+      assert.equal((await select(s, hashOf(0), 4, null, 0, false, 5)).peers.length, 1);
     });
 
-    test('offsets: hash, address and peer_id are read where the caller says', () => {
+    test('offsets: hash, address and peer_id are read where the caller says', async () => {
       const s = makeStore(BIG);
       const hashBuf = Buffer.concat([Buffer.alloc(3, 0xff), H, Buffer.alloc(3, 0xee)]);
       const idBuf = Buffer.concat([Buffer.alloc(7, 0x11), idOf(8), Buffer.alloc(2)]);
-      s.put(hashBuf, 3, 4, addrOf(4, 1), 1, idBuf, 7, false, false, 1000);
-      assert.deepEqual(counts(s, H).leechers, 1);
-      const got = select(s, hashBuf.subarray(3, 23), 4, null, 0, false, 5).peers;
+      await announce(s, hashBuf, 4, addrOf(4, 1), 1, { hashOff: 3, id: idBuf, idOff: 7, now: 1000 });
+      assert.deepEqual((await counts(s, H)).leechers, 1);
+      const got = (await select(s, hashBuf.subarray(3, 23), 4, null, 0, false, 5)).peers;
       assert.equal(got[0]!.id, idOf(8).toString('hex'));
-      assert.equal(s.remove(hashBuf, 3, 4, addrOf(4, 1), 1), true);
+      assert.equal(await remove(s, hashBuf, 4, addrOf(4, 1), 1, 3), true);
     });
 
     describe('randomized against a reference model', () => {
@@ -652,8 +682,8 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
         { seed: 3, ops: 3000, hashes: 40, addrs: 4, ports: 2, maxPeers: 5, maxTorrents: 25 },
       ];
       for (const sc of scenarios) {
-        test(`seed ${sc.seed}: ${sc.ops} random put/remove/flip/sweep operations`, () => {
-          runModel(makeStore, sc);
+        test(`seed ${sc.seed}: ${sc.ops} random put/remove/flip/sweep operations`, async () => {
+          await runModel(makeStore, sc);
         });
       }
     });
@@ -687,7 +717,7 @@ interface Scenario {
   maxTorrents: number;
 }
 
-function runModel(makeStore: MakeStore, sc: Scenario): void {
+async function runModel(makeStore: MakeStore, sc: Scenario): Promise<void> {
   const rnd = prng(sc.seed);
   const pick = (n: number) => Math.floor(rnd() * n);
   const store = makeStore({ maxTorrents: sc.maxTorrents, maxPeersPerTorrent: sc.maxPeers });
@@ -697,7 +727,7 @@ function runModel(makeStore: MakeStore, sc: Scenario): void {
 
   const familyCount = (t: ModelTorrent, fam: Family) => [...t.peers.values()].filter((p) => p.family === fam);
 
-  const check = (op: number, what: string) => {
+  const check = async (op: number, what: string) => {
     const ctx = `op ${op} (${what}), seed ${sc.seed}`;
     const tot = { ...EMPTY_TOTALS, torrents: model.size };
     for (let h = 0; h < sc.hashes; h++) {
@@ -709,7 +739,7 @@ function runModel(makeStore: MakeStore, sc: Scenario): void {
         tot[`${p.seeder ? 'seeders' : 'leechers'}${p.family}`]++;
         tot[`peers${p.family}`]++;
       }
-      assert.deepEqual(counts(store, hashOf(h)), want, `${ctx}: counts of torrent ${h}`);
+      assert.deepEqual(await counts(store, hashOf(h)), want, `${ctx}: counts of torrent ${h}`);
     }
     assert.deepEqual(totals(store), tot, `${ctx}: totals`);
   };
@@ -738,18 +768,32 @@ function runModel(makeStore: MakeStore, sc: Scenario): void {
     const port = 1 + pick(sc.ports);
     const k = key(fam, n, port);
     const r = rnd();
-    let what: string;
-    if (r < 0.6) {
-      // put: new peer, refresh, or flip; sometimes with completed.
+    let what = '';
+    if (r < 0.6 || r >= 0.9) {
+      // announce: new peer, refresh, or flip, sometimes with completed, asking for up to
+      // `max` peers: its own family first, then the other while the sink has room.
       const seeder = rnd() < 0.35;
       const completed = rnd() < 0.15;
       const id = pick(1000);
-      what = `put ${h} ${k} seeder=${seeder} completed=${completed}`;
+      const max = pick(12);
+      const otherRoom = pick(3) === 0 ? 0 : max;
+      what = `announce ${h} ${k} seeder=${seeder} completed=${completed} max=${max} other=${otherRoom}`;
+      const sink = new Collect(fam === 4 ? [max, otherRoom] : [otherRoom, max]);
+      const got = { seeders: -1, leechers: -1, downloaded: -1 };
       let t = model.get(h);
       const isNew = t === undefined;
-      const res = put(store, hashOf(h), fam, n, port, { seeder, completed, now, id });
+      const res = await announce(store, hashOf(h), fam, addrOf(fam, n), port, {
+        id: idOf(id),
+        seeder,
+        completed,
+        now,
+        numwant: max,
+        sink,
+        counts: got,
+      });
       if (isNew && model.size >= sc.maxTorrents) {
         assert.equal(res, PUT_TORRENT_LIMIT, `op ${op}: ${what} beyond maxTorrents`);
+        assert.equal(sink.peers.length, 0, `op ${op}: ${what}: a refused announce gets no peers`);
       } else {
         if (!t) {
           t = { downloaded: 0, peers: new Map() };
@@ -782,12 +826,42 @@ function runModel(makeStore: MakeStore, sc: Scenario): void {
             t.downloaded++;
           }
         }
+        // The counts it is answered with include itself.
+        const want = { seeders: 0, leechers: 0, downloaded: t.downloaded };
+        for (const q of t.peers.values()) want[q.seeder ? 'seeders' : 'leechers']++;
+        assert.deepEqual(got, want, `op ${op}: ${what}: counts answered`);
+        // Only real peers of that torrent, never itself, only leechers to a seeder;
+        // exactly min(max, eligible) of its family, then the other family's share.
+        const peers = t.peers;
+        const eligible = (f: Family) =>
+          new Set(
+            [...peers]
+              .filter(([pk, q]) => q.family === f && pk !== k && !(seeder && q.seeder))
+              .map(([pk]) => pk),
+          );
+        const other: Family = fam === 4 ? 6 : 4;
+        const own = eligible(fam);
+        const more = eligible(other);
+        const sentOwn = Math.min(max, own.size);
+        const sentOther = Math.min(max - sentOwn, otherRoom, more.size);
+        assert.equal(sink.peers.filter((q) => q.family === fam).length, sentOwn, `op ${op}: ${what}`);
+        assert.equal(
+          sink.peers.filter((q) => q.family === other).length,
+          sentOther,
+          `op ${op}: ${what} (other)`,
+        );
+        assert.equal(new Set(sink.keys()).size, sink.peers.length, `op ${op}: ${what} repeated a peer`);
+        for (const q of sink.peers) {
+          const pk = `${q.family}/${q.addr}/${q.port}`;
+          assert.ok((q.family === fam ? own : more).has(pk), `op ${op}: ${what} returned ${pk}`);
+          assert.equal(q.id, idOf(peers.get(pk)!.id).toString('hex'), `op ${op}: peer_id of ${pk}`);
+        }
       }
     } else if (r < 0.8) {
       what = `remove ${h} ${k}`;
       const t = model.get(h);
       const existed = t?.peers.delete(k) ?? false;
-      assert.equal(store.remove(hashOf(h), 0, fam, addrOf(fam, n), port), existed, `op ${op}: ${what}`);
+      assert.equal(await remove(store, hashOf(h), fam, addrOf(fam, n), port), existed, `op ${op}: ${what}`);
       if (t && t.peers.size === 0) model.delete(h);
     } else if (r < 0.83) {
       // One slice of a sweep pass, interleaved with everything else: which peers it
@@ -828,26 +902,8 @@ function runModel(makeStore: MakeStore, sc: Scenario): void {
       const value = pick(100);
       assert.equal(store.setDownloaded(hashOf(h), 0, value), t !== undefined, `op ${op}: ${what}`);
       if (t) t.downloaded = value;
-    } else {
-      // select from a random requester: only real peers of that family and role, never
-      // itself, exactly min(max, eligible) of them.
-      const forSeeder = rnd() < 0.5;
-      const max = pick(12);
-      what = `select ${h} self=${k} forSeeder=${forSeeder} max=${max}`;
-      const t = model.get(h);
-      const eligible = new Set<string>();
-      for (const [pk, p] of t?.peers ?? []) {
-        if (p.family === fam && pk !== k && !(forSeeder && p.seeder)) eligible.add(pk);
-      }
-      const got = select(store, hashOf(h), fam, addrOf(fam, n), port, forSeeder, max);
-      assert.equal(got.peers.length, Math.min(max, eligible.size), `op ${op}: ${what}`);
-      for (const p of got.peers) {
-        const pk = `${p.family}/${p.addr}/${p.port}`;
-        assert.ok(eligible.has(pk), `op ${op}: ${what} returned ${pk}`);
-        assert.equal(p.id, idOf(t!.peers.get(pk)!.id).toString('hex'), `op ${op}: peer_id of ${pk}`);
-      }
     }
-    check(op, what);
+    await check(op, what);
     if (op % 97 === 0 || op === sc.ops - 1) checkVisit(op);
   }
   // Unique addresses agree with the model at the end.

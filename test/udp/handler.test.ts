@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import type { AnnounceRequest, AnnounceResult } from '../../app/bittorrent/announce.ts';
 import { FAIL_TORRENT_LIMIT } from '../../app/bittorrent/failures.ts';
 import type { RequestObserver } from '../../app/bittorrent/observer.ts';
-import type { PeerSink } from '../../app/bittorrent/peer-sink.ts';
+import type { PeerSink, SwarmCounts } from '../../app/bittorrent/peer-sink.ts';
 import { ConnectionIds } from '../../app/frontend/udp/connection-id.ts';
 import { UdpHandler } from '../../app/frontend/udp/handler.ts';
 import { MAX_PEERS_V4, MAX_PEERS_V6, MAX_REPLY } from '../../app/protocol/udp.ts';
@@ -71,7 +71,6 @@ function rig(opts: RigOptions = {}): Rig {
   const handler = new UdpHandler({
     tracker,
     ids,
-    numwantDefault: opts.numwantDefault ?? 50,
     logger,
     observer: opts.observer,
   });
@@ -307,7 +306,11 @@ describe('announce semantics', () => {
     const c = announce(r, { event: 1, port: 1003 });
     assert.equal(c.seeders, 1);
     assert.equal(c.leechers, 2);
-    const counts = r.tracker.scrape(hash20('s'), 0, { seeders: 0, leechers: 0, downloaded: 0 });
+    const counts = r.tracker.scrape(hash20('s'), 0, {
+      seeders: 0,
+      leechers: 0,
+      downloaded: 0,
+    }) as SwarmCounts;
     assert.equal(counts.downloaded, 1);
     const s = announce(r, { event: 3, port: 1001 });
     assert.equal(s.leechers, 1);
@@ -386,9 +389,9 @@ describe('announce semantics', () => {
     const r = rig({
       tracker: (store) =>
         new (class extends Tracker {
-          override announce(req: AnnounceRequest, res: AnnounceResult, f: number, sink: PeerSink) {
+          override announce(req: AnnounceRequest, res: AnnounceResult, sink: PeerSink) {
             seen.push(Buffer.from(req.urlData.subarray(0, req.urlLen)).toString());
-            return super.announce(req, res, f, sink);
+            return super.announce(req, res, sink);
           }
         })(store, { announce: { base: 60, fuzz: 1, min: 60 }, numwant: { default: 5, limit: 5 } }),
     });

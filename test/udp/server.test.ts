@@ -257,9 +257,9 @@ describe('dual-stack service (udp.ip ::)', () => {
     const seen: string[] = [];
     const tracker = svc.tracker;
     const original = tracker.announce;
-    tracker.announce = function (req: AnnounceRequest, res: AnnounceResult, f: number, sink: PeerSink) {
+    tracker.announce = function (req: AnnounceRequest, res: AnnounceResult, sink: PeerSink) {
       seen.push(Buffer.from(req.urlData.subarray(0, req.urlLen)).toString());
-      return original.call(this, req, res, f, sink);
+      return original.call(this, req, res, sink);
     };
     const c = await UdpClient.open('127.0.0.1');
     try {

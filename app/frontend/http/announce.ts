@@ -14,10 +14,11 @@ import {
   MISSING,
 } from '../../bittorrent/announce.ts';
 import { FAIL_QUERY, type Failure } from '../../bittorrent/failures.ts';
+import { isLater } from '../../bittorrent/later.ts';
 import { REQ_ANNOUNCE, type RequestObserver } from '../../bittorrent/observer.ts';
 import { AnnounceEncoder } from '../../protocol/announce-response.ts';
 import type { QueryReader } from '../../protocol/query.ts';
-import { BOTH_FAMILIES, type Tracker } from '../../tracker/tracker.ts';
+import type { Tracker } from '../../tracker/tracker.ts';
 import type { ClientAddress } from './client-address.ts';
 import type { TrackerRoutes } from './routes.ts';
 
@@ -51,8 +52,8 @@ function num(q: QueryReader, key: string): number {
 export function registerAnnounce(routes: TrackerRoutes, deps: HttpTrackerDeps): void {
   const { tracker, query: q, clients, observer } = deps;
   const req = new AnnounceRequest();
-  const res = new AnnounceResult();
-  const encoder = new AnnounceEncoder(deps.numwantLimit);
+  let res = new AnnounceResult();
+  let encoder = new AnnounceEncoder(deps.numwantLimit);
 
   routes.add('/announce', REQ_ANNOUNCE, (url, socket, xff) => {
     const failure = parse(url, socket, xff);
@@ -62,10 +63,21 @@ export function registerAnnounce(routes: TrackerRoutes, deps: HttpTrackerDeps): 
     const j = q.indexOf('no_peer_id');
     const noPeerId = j >= 0 && q.is(j, '1');
     encoder.begin(compact, noPeerId);
-    const fail = tracker.announce(req, res, BOTH_FAMILIES, encoder);
-    if (fail) return fail;
-    observer.announce(req.event);
-    return encoder.finish(res, req.addr, req.family === 4 ? 4 : 16);
+    const answer = tracker.announce(req, res, encoder);
+    if (answer === null) {
+      observer.announce(req.event);
+      return encoder.finish(res, req.addr, req.family === 4 ? 4 : 16);
+    }
+    if (!isLater(answer)) return answer;
+    // Answered later: this request keeps its result and encoder, the next ones get new.
+    const mine = { res, encoder, event: req.event, ip: req.addr.slice(0, req.family === 4 ? 4 : 16) };
+    res = new AnnounceResult();
+    encoder = new AnnounceEncoder(deps.numwantLimit);
+    return answer.then((fail) => {
+      if (fail !== null) return fail;
+      observer.announce(mine.event);
+      return mine.encoder.finish(mine.res, mine.ip, mine.ip.length);
+    });
   });
 
   function parse(url: string, socket: object, xff: string | string[] | undefined): Failure | null {

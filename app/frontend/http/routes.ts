@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Failure } from '../../bittorrent/failures.ts';
+import { isLater, type Later } from '../../bittorrent/later.ts';
 import {
   PROTO_HTTP,
   RESULT_CLIENT_ERROR,
@@ -31,7 +32,7 @@ export type TrackerHandler = (
   url: string,
   socket: object,
   xff: string | string[] | undefined,
-) => Buffer | Failure;
+) => Later<Buffer | Failure>;
 
 interface Route {
   path: string;
@@ -95,7 +96,7 @@ export class TrackerRoutes {
    * The reply body of a tracker GET, or null for any other path or while closing (the
    * request is then left to node:http and Fastify). Runs at once.
    */
-  answer(url: string, socket: object, xff: string | string[] | undefined): Buffer | null {
+  answer(url: string, socket: object, xff: string | string[] | undefined): Later<Buffer> | null {
     if (this.closing) return null;
     const route = this.match(url);
     return route === null ? null : this.run(route, url, socket, xff);
@@ -104,6 +105,20 @@ export class TrackerRoutes {
   /** Answer one request node:http parsed: at once, or as one request of a burst. */
   private reply(route: Route, req: IncomingMessage, res: ServerResponse): void {
     const body = this.run(route, req.url!, req.socket, this.xff(req));
+    if (isLater(body)) {
+      // node:http keeps pipelined replies in order however late each is written.
+      body.then(
+        (b) => {
+          if (!res.destroyed) this.write(res, b);
+        },
+        (err) => this.logger.error({ err }, 'http reply failed'),
+      );
+      return;
+    }
+    this.write(res, body);
+  }
+
+  private write(res: ServerResponse, body: Buffer): void {
     res.writeHead(200, this.head(body.length));
     // As a latin1 string (byte for byte the same), so Node appends the body to its header
     // string and writes both as one string. A Buffer body makes it queue the header, cork
@@ -138,24 +153,39 @@ export class TrackerRoutes {
   }
 
   /** The one place a tracker GET is answered, whichever path brought it. */
-  private run(route: Route, url: string, socket: object, xff: string | string[] | undefined): Buffer {
+  private run(route: Route, url: string, socket: object, xff: string | string[] | undefined): Later<Buffer> {
     const start = performance.now();
+    let out: Later<Buffer | Failure>;
+    try {
+      out = route.handle(url, socket, xff);
+    } catch (err) {
+      return this.fail(route, url, start, err);
+    }
+    if (!isLater(out)) return this.done(route, url, start, out);
+    return out.then(
+      (o) => this.done(route, url, start, o),
+      (err) => this.fail(route, url, start, err),
+    );
+  }
+
+  /** The reply body of a handler's answer, reported to the observer. */
+  private done(route: Route, url: string, start: number, out: Buffer | Failure): Buffer {
     let body: Buffer;
     let result: Result = RESULT_OK;
-    try {
-      const out = route.handle(url, socket, xff);
-      if (Buffer.isBuffer(out)) body = out;
-      else {
-        body = encodeFailure(out.reason, out.never);
-        result = RESULT_CLIENT_ERROR;
-      }
-    } catch (err) {
-      this.logger.error({ err }, `${route.path} failed`);
-      body = INTERNAL_ERROR;
-      result = RESULT_SERVER_ERROR;
+    if (Buffer.isBuffer(out)) body = out;
+    else {
+      body = encodeFailure(out.reason, out.never);
+      result = RESULT_CLIENT_ERROR;
     }
     this.observer.request(PROTO_HTTP, route.action, result, start);
     this.observer.bytes(PROTO_HTTP, url.length, body.length);
     return body;
+  }
+
+  private fail(route: Route, url: string, start: number, err: unknown): Buffer {
+    this.logger.error({ err }, `${route.path} failed`);
+    this.observer.request(PROTO_HTTP, route.action, RESULT_SERVER_ERROR, start);
+    this.observer.bytes(PROTO_HTTP, url.length, INTERNAL_ERROR.length);
+    return INTERNAL_ERROR;
   }
 }

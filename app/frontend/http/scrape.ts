@@ -8,6 +8,7 @@ import {
   FAIL_TOO_MANY_HASHES,
   type Failure,
 } from '../../bittorrent/failures.ts';
+import type { Later } from '../../bittorrent/later.ts';
 import { LIMIT_SCRAPE_HASHES, REQ_SCRAPE } from '../../bittorrent/observer.ts';
 import type { SwarmCounts } from '../../bittorrent/peer-sink.ts';
 import { ScrapeEncoder } from '../../protocol/announce-response.ts';
@@ -20,7 +21,7 @@ export function registerScrape(routes: TrackerRoutes, deps: HttpTrackerDeps): vo
   const counts: SwarmCounts = { seeders: 0, leechers: 0, downloaded: 0 };
   const tooMany = FAIL_TOO_MANY_HASHES(maxScrapeHashes);
 
-  function scrape(url: string): Buffer | Failure {
+  function scrape(url: string): Later<Buffer | Failure> {
     if (!q.parseTarget(url)) return FAIL_QUERY(q.error!);
     const hashes: Buffer[] = [];
     for (let i = 0; i < q.count; i++) {
@@ -34,6 +35,7 @@ export function registerScrape(routes: TrackerRoutes, deps: HttpTrackerDeps): vo
     }
     if (hashes.length === 0) return FAIL_NO_HASHES;
     hashes.sort(Buffer.compare);
+    if (tracker.answersLater) return scrapeLater(hashes);
     encoder.begin();
     for (let i = 0; i < hashes.length; i++) {
       const h = hashes[i]!;
@@ -42,6 +44,19 @@ export function registerScrape(routes: TrackerRoutes, deps: HttpTrackerDeps): vo
       encoder.file(h, 0, counts.seeders, counts.downloaded, counts.leechers);
     }
     return encoder.finish();
+  }
+
+  /** Every hash asked at once of a store that answers later; its own encoder. */
+  async function scrapeLater(hashes: Buffer[]): Promise<Buffer> {
+    const unique = hashes.filter((h, i) => i === 0 || !h.equals(hashes[i - 1]!));
+    const all = await Promise.all(
+      unique.map((h) => tracker.scrape(h, 0, { seeders: 0, leechers: 0, downloaded: 0 })),
+    );
+    const own = new ScrapeEncoder().begin();
+    for (let i = 0; i < unique.length; i++) {
+      own.file(unique[i]!, 0, all[i]!.seeders, all[i]!.downloaded, all[i]!.leechers);
+    }
+    return own.finish();
   }
 
   routes.add('/scrape', REQ_SCRAPE, (url) => scrape(url));

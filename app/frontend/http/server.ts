@@ -5,6 +5,7 @@ import { createServer, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import { isLater, type Later } from '../../bittorrent/later.ts';
 import {
   LIMIT_CONNECTIONS,
   LIMIT_HEADER_SIZE,
@@ -100,21 +101,25 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
         },
       );
       server.keepAliveTimeout = idleMs;
-      fronts.push(
-        new TrackerFront(
-          server,
-          { answer: (url, socket, xff) => routes?.answer(url, socket, xff) ?? null },
-          {
-            maxHeaderSize: limits.maxHeaderSize,
-            requestMs,
-            idleMs,
-            forwarded: opts.trustProxy.length > 0,
-            // What node:http does when its request timeout fires: clientError, 408.
-            onTimeout: (socket) => clientError(requestTimeout, socket),
-            onError: (err) => opts.logger.error({ err }, 'http reply failed'),
-          },
-        ),
-      );
+      // The socket front answers at once; with a store that answers later node:http
+      // takes every connection, since it keeps late replies in order.
+      if (!opts.tracker.answersLater) {
+        fronts.push(
+          new TrackerFront(
+            server,
+            { answer: (url, socket, xff) => now(routes?.answer(url, socket, xff)) },
+            {
+              maxHeaderSize: limits.maxHeaderSize,
+              requestMs,
+              idleMs,
+              forwarded: opts.trustProxy.length > 0,
+              // What node:http does when its request timeout fires: clientError, 408.
+              onTimeout: (socket) => clientError(requestTimeout, socket),
+              onError: (err) => opts.logger.error({ err }, 'http reply failed'),
+            },
+          ),
+        );
+      }
       // Socket inactivity backstop (e.g. a client that stops reading its response).
       server.setTimeout(requestMs + idleMs);
       return server;
@@ -180,4 +185,10 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
       .send(status === 500 ? 'internal error' : 'bad request');
   });
   return app;
+}
+
+/** An answer the socket front can write: it runs only with a store that answers at once. */
+function now(body: Later<Buffer> | null | undefined): Buffer | null {
+  if (isLater(body)) throw new Error('the socket front got a late answer');
+  return body ?? null;
 }

@@ -31,9 +31,11 @@ export class UdpFrontend implements Frontend {
     const handler = new UdpHandler({
       tracker: ctx.tracker,
       ids,
-      numwantDefault: config.numwant.default,
       observer: ctx.observer,
       logger,
+      sendLater: (out, len, address, port) => {
+        if (!this.closed) socket.send(out, 0, len, port, address);
+      },
     });
     this.handler = handler;
 

@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import { type AnnounceEvent, AnnounceRequest, AnnounceResult, MISSING } from '../../bittorrent/announce.ts';
 import type { Failure } from '../../bittorrent/failures.ts';
+import { isLater, type Later } from '../../bittorrent/later.ts';
 import {
   LIMIT_SCRAPE_HASHES,
   NULL_OBSERVER,
@@ -58,13 +59,15 @@ import {
   writeReplyHeader,
   writeScrapeEntry,
 } from '../../protocol/udp.ts';
-import { OWN_FAMILY, type Tracker } from '../../tracker/tracker.ts';
+import type { Tracker } from '../../tracker/tracker.ts';
 import type { ConnectionIds } from './connection-id.ts';
 
 /** BEP 41 URL data kept per announce; parsing stops at more. */
 export const MAX_URL_DATA = 2048;
 /** Events a UDP announce may carry: BEP 15's 0–3 and BEP 21's paused (4), as libtorrent sends. */
 const MAX_EVENT = 4;
+/** dispatch()'s length for a packet answered later. */
+const LATER = -1;
 
 type ErrorKey = keyof typeof UDP_ERRORS;
 
@@ -72,13 +75,27 @@ const ERROR_BYTES = Object.fromEntries(
   Object.entries(UDP_ERRORS).map(([k, text]) => [k, errorMessage(text)]),
 ) as Record<ErrorKey, Uint8Array>;
 
+/** A packet answered later: where its reply goes and what is reported of it. */
+interface Pending {
+  out: Buffer;
+  msg: Uint8Array;
+  action: number;
+  start: number;
+  received: number;
+  address: string;
+  port: number;
+}
+
 export interface UdpHandlerOptions {
   tracker: Tracker;
   ids: ConnectionIds;
-  /** numwant.default, to keep a defaulted answer inside one datagram too. */
-  numwantDefault: number;
   observer?: RequestObserver;
   logger?: Logger;
+  /**
+   * Sends a reply that was answered later (a store that answers later): out[0, len) to
+   * address:port. handle() returned 0 for its packet.
+   */
+  sendLater?: (out: Buffer, len: number, address: string, port: number) => void;
 }
 
 export class UdpHandler {
@@ -88,12 +105,12 @@ export class UdpHandler {
   private readonly ids: ConnectionIds;
   private readonly observer: RequestObserver;
   private readonly logger: Logger | undefined;
-  private readonly numwantDefault: number;
+  private readonly sendLater: NonNullable<UdpHandlerOptions['sendLater']>;
   private readonly req = new AnnounceRequest();
-  private readonly res = new AnnounceResult();
+  private res = new AnnounceResult();
   private readonly ann = new UdpAnnounce();
   private readonly url = new Uint8Array(MAX_URL_DATA);
-  private readonly peers = new UdpPeerWriter(this.out);
+  private peers = new UdpPeerWriter(this.out);
   private readonly counts: SwarmCounts = { seeders: 0, leechers: 0, downloaded: 0 };
   private readonly failureText = new Map<Failure, Uint8Array>();
   // Per-packet state, fields rather than locals so the helpers below can set them.
@@ -101,13 +118,16 @@ export class UdpHandler {
   /** Observer action of the packet, -1 for those not counted as requests (heartbeat, unknown). */
   private action = -1;
   private result: Result = RESULT_OK;
+  private address = '';
+  private port = 0;
+  private start = 0;
 
   constructor(opts: UdpHandlerOptions) {
     this.tracker = opts.tracker;
     this.ids = opts.ids;
     this.observer = opts.observer ?? NULL_OBSERVER;
     this.logger = opts.logger;
-    this.numwantDefault = opts.numwantDefault;
+    this.sendLater = opts.sendLater ?? (() => {});
   }
 
   /**
@@ -130,6 +150,9 @@ export class UdpHandler {
     this.verified = false;
     this.action = -1;
     this.result = RESULT_OK;
+    this.address = address;
+    this.port = port;
+    this.start = start;
     try {
       n = this.dispatch(msg, len, address, port);
     } catch (err) {
@@ -137,13 +160,19 @@ export class UdpHandler {
       this.result = RESULT_SERVER_ERROR;
       n = this.verified ? this.error(msg, len, 'internal') : 0;
     }
+    // Answered later: reported when it is sent.
+    if (n === LATER) return 0;
+    this.report(this.action, this.result, start, len, n);
+    return n;
+  }
+
+  private report(action: number, result: Result, start: number, received: number, sent: number): void {
     try {
-      if (this.action >= 0) observer.request(PROTO_UDP, this.action as RequestKind, this.result, start);
-      observer.bytes(PROTO_UDP, len, n);
+      if (action >= 0) this.observer.request(PROTO_UDP, action as RequestKind, result, start);
+      this.observer.bytes(PROTO_UDP, received, sent);
     } catch (err) {
       this.logger?.error({ err }, 'udp observer failed');
     }
-    return n;
   }
 
   private dispatch(msg: Uint8Array, len: number, address: string, port: number): number {
@@ -171,7 +200,7 @@ export class UdpHandler {
       case ACTION_SCRAPE:
         this.action = REQ_SCRAPE;
         if (!this.verify(msg, port)) return this.error(msg, len, 'badConnectionId');
-        return this.scrape(msg, len);
+        return this.tracker.answersLater ? this.scrapeLater(msg, len) : this.scrape(msg, len);
       default:
         this.verify(msg, port);
         return this.error(msg, len, 'unknownAction');
@@ -203,18 +232,104 @@ export class UdpHandler {
     req.event = ann.event as AnnounceEvent;
     req.urlData = this.url;
     req.urlLen = ann.urlLen;
-    const cap = req.family === 4 ? MAX_PEERS_V4 : MAX_PEERS_V6;
-    if (ann.numWant >= 0) req.numwant = Math.min(ann.numWant, cap);
-    else req.numwant = this.numwantDefault > cap ? cap : MISSING;
+    // BEP 15's -1 (and any negative) asks for the tracker's default.
+    req.numwant = ann.numWant >= 0 ? ann.numWant : MISSING;
 
     const out = this.out;
-    const peers = this.peers.begin(out, req.family, cap);
+    // Room for what fits one datagram; the tracker applies numwant's default and cap.
+    const peers = this.peers.begin(out, req.family, req.family === 4 ? MAX_PEERS_V4 : MAX_PEERS_V6);
     const res = this.res;
-    const fail = this.tracker.announce(req, res, OWN_FAMILY, peers);
-    if (fail) return this.failure(msg, fail);
-    writeAnnounceReply(out, msg, res.interval, res.leechers, res.seeders);
-    this.observer.announce(req.event);
-    return peers.length;
+    const answer = this.tracker.announce(req, res, peers);
+    if (answer === null) {
+      writeAnnounceReply(out, msg, res.interval, res.leechers, res.seeders);
+      this.observer.announce(req.event);
+      return peers.length;
+    }
+    if (!isLater(answer)) {
+      this.result = RESULT_CLIENT_ERROR;
+      return this.failure(out, msg, answer);
+    }
+    return this.announceLater(answer, msg, len);
+  }
+
+  /**
+   * The store answers later: this packet keeps the reply buffer, result and sink it
+   * was given, and the handler takes new ones for the next packets.
+   */
+  private announceLater(answer: Promise<Failure | null>, msg: Uint8Array, len: number): number {
+    const p = this.pending(REQ_ANNOUNCE, msg, len);
+    const res = this.res;
+    const peers = this.peers;
+    const event = this.req.event;
+    this.res = new AnnounceResult();
+    this.peers = new UdpPeerWriter(this.out);
+    answer.then(
+      (fail) => {
+        if (fail !== null) {
+          this.later(p, this.failure(p.out, msg, fail), RESULT_CLIENT_ERROR);
+          return;
+        }
+        writeAnnounceReply(p.out, msg, res.interval, res.leechers, res.seeders);
+        this.observer.announce(event);
+        this.later(p, peers.length, RESULT_OK);
+      },
+      (err) => this.laterError(p, err),
+    );
+    return LATER;
+  }
+
+  /** Scrape against a store that answers later: every hash asked at once, one reply. */
+  private scrapeLater(msg: Uint8Array, len: number): number {
+    const n = scrapeHashCount(len);
+    if (n <= 0 || n > MAX_SCRAPE_HASHES) return this.scrape(msg, len);
+    const p = this.pending(REQ_SCRAPE, msg, len);
+    const asks: Later<SwarmCounts>[] = [];
+    for (let i = 0; i < n; i++) {
+      asks.push(
+        this.tracker.scrape(msg, HEADER_LEN + i * HASH_LEN, { seeders: 0, leechers: 0, downloaded: 0 }),
+      );
+    }
+    Promise.all(asks).then(
+      (all) => {
+        writeReplyHeader(p.out, ACTION_SCRAPE, msg);
+        for (let i = 0; i < n; i++)
+          writeScrapeEntry(p.out, i, all[i].seeders, all[i].downloaded, all[i].leechers);
+        this.later(p, REPLY_HEADER + n * SCRAPE_ENTRY_LEN, RESULT_OK);
+      },
+      (err) => this.laterError(p, err),
+    );
+    return LATER;
+  }
+
+  /** What a packet answered later keeps; the handler takes a new reply buffer. */
+  private pending(action: number, msg: Uint8Array, received: number): Pending {
+    const p: Pending = {
+      out: this.out,
+      msg,
+      action,
+      start: this.start,
+      received,
+      address: this.address,
+      port: this.port,
+    };
+    this.out = Buffer.alloc(MAX_REPLY);
+    return p;
+  }
+
+  private later(p: Pending, n: number, result: Result): void {
+    this.report(p.action, result, p.start, p.received, n);
+    try {
+      this.sendLater(p.out, n, p.address, p.port);
+    } catch (err) {
+      this.logger?.error({ err }, 'udp send failed');
+    }
+  }
+
+  /** A store that failed: internal error, to a sender whose connection id was verified. */
+  private laterError(p: Pending, err: unknown): void {
+    this.logger?.error({ err }, 'udp packet failed');
+    this.observer.udpError(UDP_ERRORS.internal);
+    this.later(p, writeError(p.out, p.msg, ERROR_BYTES.internal, MAX_REPLY), RESULT_SERVER_ERROR);
   }
 
   private scrape(msg: Uint8Array, len: number): number {
@@ -239,15 +354,14 @@ export class UdpHandler {
    * its plain-words reason, as HTTP sends it. The sender proved its address, so the
    * text need not be cut; its bytes are made once per distinct failure.
    */
-  private failure(msg: Uint8Array, fail: Failure): number {
+  private failure(out: Buffer, msg: Uint8Array, fail: Failure): number {
     let text = this.failureText.get(fail);
     if (text === undefined) {
       text = errorMessage(fail.reason);
       if (this.failureText.size < 64) this.failureText.set(fail, text);
     }
-    if (this.result === RESULT_OK) this.result = RESULT_CLIENT_ERROR;
     this.observer.udpError(UDP_REFUSED);
-    return writeError(this.out, msg, text, MAX_REPLY);
+    return writeError(out, msg, text, MAX_REPLY);
   }
 
   private error(msg: Uint8Array, len: number, key: ErrorKey): number {
