@@ -58,6 +58,8 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
   const limits = opts.limits ?? DEFAULT_HTTP_LIMITS;
   const requestMs = Math.max(1, Math.round(limits.requestTimeout * 1000));
   const idleMs = Math.max(1, Math.round(limits.idleTimeout * 1000));
+  // Socket inactivity backstop (e.g. a client that stops reading its replies).
+  const stallMs = requestMs + idleMs;
   // Set once Fastify exists: the tracker routes answer ahead of it (tracker-route.ts).
   let routes: TrackerRoutes | undefined;
   // One per listening server (Fastify builds a second one for a second address).
@@ -108,6 +110,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
             maxHeaderSize: limits.maxHeaderSize,
             requestMs,
             idleMs,
+            stallMs,
             forwarded: opts.trustProxy.length > 0,
             // What node:http does when its request timeout fires: clientError, 408.
             onTimeout: (socket) => clientError(requestTimeout, socket),
@@ -115,13 +118,12 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
           },
         ),
       );
-      // Socket inactivity backstop (e.g. a client that stops reading its response).
-      server.setTimeout(requestMs + idleMs);
+      server.setTimeout(stallMs);
       return server;
     },
     requestTimeout: requestMs,
     keepAliveTimeout: idleMs,
-    connectionTimeout: requestMs + idleMs,
+    connectionTimeout: stallMs,
     // Tracker requests are GETs: no legitimate request has a body worth buffering.
     bodyLimit: 4096,
     clientErrorHandler: clientError,
