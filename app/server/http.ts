@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { QueryReader } from '../protocol/query.ts';
 import type { Tracker } from '../tracker/tracker.ts';
 import { ClientAddress } from './client-address.ts';
+import { mayReplyError } from './error-reply.ts';
 import { registerAnnounce } from './http-announce.ts';
 import { TrackerFront } from './http-front.ts';
 import { registerScrape } from './http-scrape.ts';
@@ -76,7 +77,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     }
     // Plain words only: parser details stay in the server.
     const text = STATUS_CODES[status]!.toLowerCase();
-    if (socket.writable) {
+    if (socket.writable && mayReplyError(socket)) {
       socket.write(
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\nConnection: close\r\n\r\n${text}`,
       );
@@ -119,6 +120,10 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
         ),
       );
       server.setTimeout(stallMs);
+      // A client's FIN ends the connection only after the replies to what it sent before
+      // (some are written later: burst, static files); node:http ends it at once otherwise.
+      // Its own switch, untyped (test/http/replies.test.ts fails if it goes).
+      (server as typeof server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
       return server;
     },
     requestTimeout: requestMs,
