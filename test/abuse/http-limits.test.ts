@@ -5,14 +5,19 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { test } from 'node:test';
+import { HttpFrontend } from '../../app/frontend/http/frontend.ts';
+import type { Service } from '../../app/service.ts';
 import { bdecode } from '../helpers/bdecode.ts';
 import { pct } from '../helpers/http-client.ts';
-import { freePort } from '../helpers/process.ts';
+import { freePort, waitFor } from '../helpers/process.ts';
 import { noUdp, startTestService } from '../helpers/service.ts';
 import { dumpStore } from '../helpers/store-dump.ts';
 import { announce, failure, limitHits, peersOf, type Reply } from './announce.ts';
 import { bodyOf, getRequest, rawHttp } from './raw-http.ts';
+import { seedUnreadTorrent, UNREAD_HASH, UNREAD_PEERS, unreadClient, unreadPeers } from './unread-client.ts';
 
 test('X-Forwarded-For from an untrusted peer is ignored; from a trusted proxy the right-most entry counts', async () => {
   const open = await startTestService({ tweak: noUdp });
@@ -245,5 +250,74 @@ test('/metrics and /stats can be moved off the public tracker port', async () =>
     }
   } finally {
     await svc.close();
+  }
+});
+
+/** Connections the server holds (every accepted socket, the front's and node:http's). */
+function connections(svc: Service): Promise<number> {
+  const http = svc.frontends.find((f) => f instanceof HttpFrontend) as HttpFrontend;
+  return new Promise((ok, fail) => http.app!.server.getConnections((err, n) => (err ? fail(err) : ok(n))));
+}
+
+const UNREAD_CASES = [
+  ['close', false],
+  ['http1.0', false],
+  ['close', true],
+  ['http1.0', true],
+] as const;
+
+test('clients that pipeline up to a close and never read are timed out, fresh and kept', async () => {
+  const svc = await startTestService({
+    host: '127.0.0.1',
+    env: {
+      TRAKX_NUMWANT_LIMIT: String(UNREAD_PEERS),
+      TRAKX_LIMITS_REQUESTTIMEOUT: '300ms',
+      TRAKX_LIMITS_IDLETIMEOUT: '300ms',
+    },
+    tweak: noUdp,
+  });
+  const clients: Socket[] = [];
+  try {
+    await seedUnreadTorrent(svc.httpPort);
+    for (let i = 0; i < 2; i++)
+      for (const [last, kept] of UNREAD_CASES)
+        clients.push(await unreadClient(svc.httpPort, last, kept, clients.length));
+    // Their replies wait unread; the server cuts them off and holds no connection then.
+    await waitFor(
+      'the server to close every unread connection',
+      15_000,
+      async () => (await connections(svc)) === 0,
+    );
+  } finally {
+    for (const c of clients) c.destroy();
+    await svc.close();
+  }
+});
+
+test('closing the service ends connections whose replies are unread and saves the snapshot', async () => {
+  const svc = await startTestService({
+    host: '127.0.0.1',
+    env: { TRAKX_NUMWANT_LIMIT: String(UNREAD_PEERS) },
+    tweak: noUdp,
+  });
+  const clients: Socket[] = [];
+  let closing: Promise<void> | undefined;
+  try {
+    await seedUnreadTorrent(svc.httpPort);
+    for (const [last, kept] of UNREAD_CASES)
+      clients.push(await unreadClient(svc.httpPort, last, kept, clients.length));
+    const all = unreadPeers(clients.length, UNREAD_CASES.filter(([, kept]) => kept).length);
+    await waitFor('every request read', 10_000, async () => peersOf(svc, UNREAD_HASH).length === all);
+    closing = svc.close();
+    const finished = await Promise.race([
+      closing.then(() => true),
+      new Promise<false>((ok) => setTimeout(ok, 8000, false)),
+    ]);
+    assert.equal(finished, true, 'close() finished with the unread clients still connected');
+    assert.ok(existsSync(svc.config.db.backup.path), 'final snapshot saved');
+  } finally {
+    for (const c of clients) c.destroy();
+    if (closing === undefined) await svc.close();
+    else await closing;
   }
 });

@@ -33,8 +33,17 @@ interface Rig {
   last?: Socket;
 }
 
+/** The body of `/announce?big…`: a few of them are more than the kernel buffers on loopback. */
+const BIG = Buffer.alloc(1 << 20, 'b');
+
 async function rig(
-  opts: { forwarded?: boolean; requestMs?: number; idleMs?: number; maxHeaderSize?: number } = {},
+  opts: {
+    forwarded?: boolean;
+    requestMs?: number;
+    idleMs?: number;
+    stallMs?: number;
+    maxHeaderSize?: number;
+  } = {},
 ): Promise<Rig> {
   const r = { seen: [] as Seen[], node: [] as string[], timeouts: 0, errors: [] as unknown[] } as Rig;
   r.server = http.createServer({ maxHeaderSize: opts.maxHeaderSize ?? 16384 }, (req, res) => {
@@ -49,6 +58,7 @@ async function rig(
       answer(url, socket: Socket, xff) {
         if (!url.startsWith('/announce')) return null;
         r.seen.push({ url, xff, remote: socket.remoteAddress });
+        if (url.startsWith('/announce?big')) return BIG;
         return Buffer.from(`front:${url}`, 'latin1');
       },
     },
@@ -56,6 +66,7 @@ async function rig(
       maxHeaderSize: opts.maxHeaderSize ?? 16384,
       requestMs: opts.requestMs ?? 10_000,
       idleMs: opts.idleMs ?? 10_000,
+      stallMs: opts.stallMs ?? 20_000,
       forwarded: opts.forwarded ?? false,
       onError(err) {
         r.errors.push(err);
@@ -381,4 +392,63 @@ describe('socket front limits', () => {
     assert.equal(text(bodyOf(later.data)), 'node:GET:/announce?late=1', 'after close() node:http answers');
     await new Promise((done) => t.server.close(done));
   });
+
+  /**
+   * A client that pipelines big replies up to a close and reads none of them; `kept`: after
+   * a keep-alive GET the front answered (and the client read). Resolves once the front has
+   * answered them all.
+   */
+  async function unread(t: Rig, kept: boolean, last: string): Promise<Socket> {
+    const c = await client(t.port);
+    if (kept) {
+      c.socket.write('GET /announce?k=1 HTTP/1.1\r\nHost: t\r\n\r\n');
+      await c.until(1);
+    }
+    c.socket.pause();
+    const seen = t.seen.length;
+    c.socket.write('GET /announce?big HTTP/1.1\r\nHost: t\r\n\r\n'.repeat(15) + last);
+    for (let i = 0; i < 200 && t.seen.length < seen + 16; i++)
+      await new Promise((done) => setTimeout(done, 10));
+    assert.equal(t.seen.length, seen + 16, 'all answered by the front');
+    return c.socket;
+  }
+
+  const LAST = [
+    ['Connection: close', 'GET /announce?big HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n'],
+    ['HTTP/1.0', 'GET /announce?big HTTP/1.0\r\n\r\n'],
+  ] as const;
+
+  for (const kept of [false, true]) {
+    const on = kept ? 'a kept connection' : 'a fresh connection';
+    for (const [name, last] of LAST) {
+      test(`${on} whose replies up to a close (${name}) are not read is timed out`, () =>
+        withRig({ idleMs: 300, stallMs: 300 }, async (t) => {
+          const socket = await unread(t, kept, last);
+          try {
+            const server = t.last!;
+            for (let i = 0; i < 500 && !server.destroyed; i++)
+              await new Promise((done) => setTimeout(done, 10));
+            assert.equal(server.destroyed, true, 'closed by the server');
+          } finally {
+            socket.destroy();
+          }
+        }));
+
+      test(`close() ends ${on} whose replies up to a close (${name}) are not read`, () =>
+        withRig({}, async (t) => {
+          const socket = await unread(t, kept, last);
+          try {
+            t.front.close();
+            const closed = new Promise<boolean>((done) => t.server.close(() => done(true)));
+            const finished = await Promise.race([
+              closed,
+              new Promise<false>((done) => setTimeout(done, 3000, false)),
+            ]);
+            assert.equal(finished, true, 'server.close() finished with the client still connected');
+          } finally {
+            socket.destroy();
+          }
+        }));
+    }
+  }
 });

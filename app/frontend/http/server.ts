@@ -18,6 +18,7 @@ import { keepTickShape } from '../../runtime/tick-shape.ts';
 import type { Tracker } from '../../tracker/tracker.ts';
 import { registerAnnounce } from './announce.ts';
 import { ClientAddress } from './client-address.ts';
+import { mayReplyError } from './error-reply.ts';
 import { TrackerRoutes } from './routes.ts';
 import { registerScrape } from './scrape.ts';
 import { TrackerFront } from './socket-front.ts';
@@ -59,6 +60,8 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
   const limits = opts.limits ?? DEFAULT_HTTP_LIMITS;
   const requestMs = Math.max(1, Math.round(limits.requestTimeout * 1000));
   const idleMs = Math.max(1, Math.round(limits.idleTimeout * 1000));
+  // Socket inactivity backstop (e.g. a client that stops reading its replies).
+  const stallMs = requestMs + idleMs;
   // Set once Fastify exists: the tracker routes answer ahead of it (tracker-route.ts).
   let routes: TrackerRoutes | undefined;
   // One per listening server (Fastify builds a second one for a second address).
@@ -75,7 +78,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     }
     // Plain words only: parser details stay in the server.
     const text = STATUS_CODES[status]!.toLowerCase();
-    if (socket.writable) {
+    if (socket.writable && mayReplyError(socket)) {
       socket.write(
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\nConnection: close\r\n\r\n${text}`,
       );
@@ -112,6 +115,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
               maxHeaderSize: limits.maxHeaderSize,
               requestMs,
               idleMs,
+              stallMs,
               forwarded: opts.trustProxy.length > 0,
               // What node:http does when its request timeout fires: clientError, 408.
               onTimeout: (socket) => clientError(requestTimeout, socket),
@@ -120,13 +124,16 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
           ),
         );
       }
-      // Socket inactivity backstop (e.g. a client that stops reading its response).
-      server.setTimeout(requestMs + idleMs);
+      server.setTimeout(stallMs);
+      // A client's FIN ends the connection only after the replies to what it sent before
+      // (some are written later: burst, static files); node:http ends it at once otherwise.
+      // Its own switch, untyped (test/http/replies.test.ts fails if it goes).
+      (server as typeof server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
       return server;
     },
     requestTimeout: requestMs,
     keepAliveTimeout: idleMs,
-    connectionTimeout: requestMs + idleMs,
+    connectionTimeout: stallMs,
     // Tracker requests are GETs: no legitimate request has a body worth buffering.
     bodyLimit: 4096,
     clientErrorHandler: clientError,

@@ -27,6 +27,11 @@ export interface FrontOptions {
   requestMs: number;
   /** An idle keep-alive connection is closed after this long (limits.idleTimeout). */
   idleMs: number;
+  /**
+   * A closing connection whose replies have not moved for this long is closed (node:http's
+   * socket timeout for its own connections, see http.ts).
+   */
+  stallMs: number;
   /** Whether X-Forwarded-For is read (a trusted proxy is configured). */
   forwarded: boolean;
   /** Told of a connection that timed out before its first byte (answers 408, counts it). */
@@ -41,6 +46,8 @@ export class TrackerFront {
   private readonly pending = new Map<Socket, number>();
   /** Keep-alive connections served here, waiting for their next request. */
   private readonly open = new Set<Socket>();
+  /** Connections answered with a close whose replies the client has not read yet. */
+  private readonly unread = new Set<Socket>();
   /**
    * Kept connections' next requests, answered together (burst.ts: ~20 % less CPU per
    * keep-alive announce in alternated A/B runs). A first packet is answered at once: its
@@ -99,7 +106,7 @@ export class TrackerFront {
       front.pending.delete(this);
     };
     this.onClose = function (this: Socket) {
-      front.open.delete(this);
+      if (!front.open.delete(this)) front.unread.delete(this);
     };
     // node:http checks its request timeouts this often too (see http.ts).
     const every = Math.max(25, Math.min(1000, Math.floor(opts.requestMs / 4)));
@@ -107,8 +114,9 @@ export class TrackerFront {
   }
 
   /**
-   * From now on every new connection goes to node:http; those still silent, and idle
-   * keep-alive ones, are closed (as Fastify's close does to node:http's).
+   * From now on every new connection goes to node:http; those still silent, idle
+   * keep-alive ones and closing ones with replies unread are closed (as Fastify's close
+   * does to node:http's): none of them holds server.close().
    */
   close(): void {
     this.closed = true;
@@ -117,6 +125,8 @@ export class TrackerFront {
     this.pending.clear();
     for (const socket of this.open) socket.destroy();
     this.open.clear();
+    for (const socket of this.unread) socket.destroy();
+    this.unread.clear();
   }
 
   private accept(socket: Socket): void {
@@ -165,6 +175,14 @@ export class TrackerFront {
         // the client sent after it is not read.
         socket.removeListener('data', this.onData);
         socket.destroySoon();
+        // Replies the kernel did not take wait for a client that may never read them: such a
+        // connection is timed out and closed with the server, as node:http's are. A kept one
+        // already is: it stays in open, with its idle timeout.
+        if (socket.writableLength > 0 && !this.open.has(socket)) {
+          this.unread.add(socket);
+          socket.on('close', this.onClose);
+          socket.setTimeout(this.opts.stallMs, destroyOnTimeout);
+        }
         return;
       }
       p = end;
