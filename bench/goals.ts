@@ -156,7 +156,7 @@ export function goalsMarkdown(r: Report): string[] {
   trakx.forEach((c, i) => {
     const own =
       c.ceilingRatio !== undefined && Number.isFinite(c.ceilingRatio) ? `${c.ceilingRatio.toFixed(2)}×` : '';
-    lines.push(`| ${c.goal.text} | ${mark(c)} | ${mark(fast[i]!)} | ${own} |`);
+    lines.push(`| ${c.goal.text} | ${mark(c)} | ${mark(fast[i])} | ${own} |`);
   });
   const held = trakx.filter((c) => c.holds === true).length;
   lines.push('', `trakx meets ${held} of ${trakx.length} targets in this run.`);

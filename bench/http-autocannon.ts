@@ -13,7 +13,7 @@ interface Args {
   seconds: number;
 }
 
-const args = JSON.parse(process.argv[2]!) as Args;
+const args = JSON.parse(process.argv[2]) as Args;
 const paths = readFileSync(args.urlFile, 'utf8').trim().split('\n');
 let next = 0;
 

@@ -196,7 +196,7 @@ async function drive(o: HttpRunOptions, seconds: number): Promise<ToolFigures> {
 
 function capture(argv: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -219,7 +219,7 @@ export async function validateHttp(port: number, urlFile: string, sample: number
   const urls = readFileSync(urlFile, 'utf8').trim().split('\n');
   const v: HttpValidation = { sampled: 0, valid: 0, withPeers: 0, firstProblem: '' };
   for (let k = 0; k < sample; k++) {
-    const path = urls[Math.floor((k * urls.length) / sample)]!;
+    const path = urls[Math.floor((k * urls.length) / sample)];
     v.sampled++;
     try {
       const { status, body } = await get(port, path);

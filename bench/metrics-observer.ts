@@ -26,7 +26,7 @@ function time(fn: (n: number) => void): number {
     runs.push(Number(process.hrtime.bigint() - t0) / N);
   }
   runs.sort((a, b) => a - b);
-  return runs[Math.floor(ROUNDS / 2)]!;
+  return runs[Math.floor(ROUNDS / 2)];
 }
 
 function observerLoop(o: RequestObserver): (n: number) => void {

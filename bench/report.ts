@@ -52,8 +52,8 @@ export function summarize(runs: RunFigures[]): Record<string, Summary> {
       .sort((a, b) => a - b);
     if (v.length === 0) continue;
     const mid = v.length >> 1;
-    const median = v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
-    out[k] = { median, min: v[0]!, max: v[v.length - 1]!, n: v.length };
+    const median = v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+    out[k] = { median, min: v[0], max: v[v.length - 1], n: v.length };
   }
   return out;
 }

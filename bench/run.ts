@@ -62,7 +62,7 @@ function parseArgs(argv: string[]): Options {
     report: null,
   };
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
+    const a = argv[i];
     const value = (): string => {
       const v = argv[++i];
       if (v === undefined) throw new Error(`${a} needs a value`);

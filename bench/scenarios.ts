@@ -105,7 +105,7 @@ export function runGenerator(ctx: Ctx, j: LoadJob, maxSeconds: number): Promise<
   writeFileSync(file, JSON.stringify(j));
   const argv = [...ctx.genPin, process.execPath, ctx.children['udp-load'], file];
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => {

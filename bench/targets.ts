@@ -186,7 +186,7 @@ export async function startTarget(t: TargetEnv, id: TargetId, opts: StartOptions
 
 function launch(t: TargetEnv, argv: string[], env: NodeJS.ProcessEnv): ChildProcess {
   const full = [...t.pin(t.trackerCpu), ...argv];
-  const child = spawn(full[0]!, full.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(full[0], full.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });
   // Keep the last lines of output for error messages; never let a full pipe block it.
   const tail: string[] = [];
   const keep = (d: Buffer): void => {

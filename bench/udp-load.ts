@@ -245,7 +245,7 @@ class Generator {
   }
 
   private take(): number {
-    return this.freeTop > 0 ? this.free[--this.freeTop]! : -1;
+    return this.freeTop > 0 ? this.free[--this.freeTop] : -1;
   }
 
   private release(slot: number): void {
@@ -264,25 +264,25 @@ class Generator {
     this.sentAt[slot] = performance.now();
     this.inflight++;
     if (kind !== K_CONNECT) this.r.sent++;
-    this.sockets[socketIndex]!.send(this.buf[slot]!, 0, len);
+    this.sockets[socketIndex].send(this.buf[slot], 0, len);
   }
 
   private sendConnect(slot: number, socketIndex: number): void {
     const t = this.nextTid(slot);
     this.tid[slot] = t;
     this.connPending[socketIndex] = true;
-    this.send(slot, socketIndex, writeConnect(this.buf[slot]!, t), K_CONNECT);
+    this.send(slot, socketIndex, writeConnect(this.buf[slot], t), K_CONNECT);
   }
 
   /** Sends an announce for `peer`, choosing its event from its state. */
   sendAnnounce(slot: number, peer: number, forceEvent = -1): void {
     const si = slot % this.sockets.length;
     const pool = this.job.pool;
-    const b = this.buf[slot]!;
+    const b = this.buf[slot];
     const t = this.nextTid(slot);
     this.tid[slot] = t;
     this.slotPeer[slot] = peer;
-    let st = this.peerState[peer]!;
+    let st = this.peerState[peer];
     let event = EVENT_NONE;
     if (forceEvent >= 0) {
       event = forceEvent;
@@ -302,7 +302,7 @@ class Generator {
       }
     }
     this.peerState[peer] = st;
-    writeHeader(b, this.connIds[si]!, ACTION_ANNOUNCE, t);
+    writeHeader(b, this.connIds[si], ACTION_ANNOUNCE, t);
     writePeerId(b, 36, peer);
     const left = (st & S_SEEDER) !== 0 ? 0 : 1_000_000;
     writeAnnounceBody(
@@ -324,10 +324,10 @@ class Generator {
    */
   sendScrape(slot: number, n: number, kind: number, first = -1): void {
     const si = slot % this.sockets.length;
-    const b = this.buf[slot]!;
+    const b = this.buf[slot];
     const t = this.nextTid(slot);
     this.tid[slot] = t;
-    writeHeader(b, this.connIds[si]!, ACTION_SCRAPE, t);
+    writeHeader(b, this.connIds[si], ACTION_SCRAPE, t);
     const torrents = this.job.pool.torrents;
     n = Math.min(n, torrents);
     const start = first >= 0 ? first : Math.floor(Math.random() * torrents);
@@ -344,7 +344,7 @@ class Generator {
   private connectIfDue(slot: number): boolean {
     const si = slot % this.sockets.length;
     if (this.connPending[si]) return false;
-    if (performance.now() - this.connAt[si]! <= this.job.reconnectSeconds * 1000) return false;
+    if (performance.now() - this.connAt[si] <= this.job.reconnectSeconds * 1000) return false;
     this.sendConnect(slot, si);
     return true;
   }
@@ -357,7 +357,7 @@ class Generator {
     }
     const t = msg.readUInt32BE(4);
     const slot = t & SLOT_MASK;
-    const k = slot < this.slots ? this.kind[slot]! : K_FREE;
+    const k = slot < this.slots ? this.kind[slot] : K_FREE;
     if (k === K_FREE || this.tid[slot] !== t) {
       this.r.late++;
       return;
@@ -376,7 +376,7 @@ class Generator {
       if (action !== ACTION_CONNECT || msg.length < CONNECT_LEN) {
         this.r.invalid++;
       } else {
-        msg.copy(this.connIds[si]!, 0, 8, 16);
+        msg.copy(this.connIds[si], 0, 8, 16);
         this.connAt[si] = now;
         this.r.connectReplies++;
       }
@@ -398,7 +398,7 @@ class Generator {
         }
       }
     } else {
-      const n = this.slotHashes[slot]!;
+      const n = this.slotHashes[slot];
       if (action !== ACTION_SCRAPE || !scrapeReplyOk(msg, n)) {
         this.r.invalid++;
       } else {
@@ -416,7 +416,7 @@ class Generator {
     }
     if (m && good) {
       this.r.replies++;
-      if (this.latN < this.lat.length) this.lat[this.latN++] = now - this.sentAt[slot]!;
+      if (this.latN < this.lat.length) this.lat[this.latN++] = now - this.sentAt[slot];
     }
     this.release(slot);
     if (this.mode === 'closed') this.refill();
@@ -444,11 +444,11 @@ class Generator {
   /** Requests older than timeoutMs are lost: count them and free their slots. */
   private expire(now: number, timeoutMs: number): void {
     for (let s = 0; s < this.slots; s++) {
-      const k = this.kind[s]!;
-      if (k === K_FREE || now - this.sentAt[s]! < timeoutMs) continue;
+      const k = this.kind[s];
+      if (k === K_FREE || now - this.sentAt[s] < timeoutMs) continue;
       if (k === K_CONNECT) this.connPending[s % this.sockets.length] = false;
       else if (this.measuring) this.r.lost++;
-      if (k === K_ANNOUNCE && this.onLost) this.onLost(this.slotPeer[s]!);
+      if (k === K_ANNOUNCE && this.onLost) this.onLost(this.slotPeer[s]);
       this.release(s);
     }
   }
@@ -654,14 +654,14 @@ class Generator {
       const base = Math.min(Math.floor(elapsed * p.advancePerSecond), peers - p.activePeers);
       while (departed < base) {
         const leaving = departed++;
-        if ((this.peerState[leaving]! & S_ACTIVE) !== 0 && Math.random() < p.stopShare) {
+        if ((this.peerState[leaving] & S_ACTIVE) !== 0 && Math.random() < p.stopShare) {
           this.sendAnnounce(slot, leaving, EVENT_STOPPED);
           return;
         }
       }
       const peer = base + Math.floor(Math.random() * p.activePeers);
       // No random stops here: leaving the window is how peers go away.
-      if ((this.peerState[peer]! & S_ACTIVE) === 0) this.sendAnnounce(slot, peer, EVENT_STARTED);
+      if ((this.peerState[peer] & S_ACTIVE) === 0) this.sendAnnounce(slot, peer, EVENT_STARTED);
       else this.sendAnnounce(slot, peer, EVENT_NONE);
     };
     const samples: { t: number; rssKiB: number }[] = [];
@@ -718,13 +718,13 @@ function emptyResult(name: string, kind: PhaseSpec['kind']): PhaseResult {
 function percentiles(values: Float64Array): LatencyStats {
   const v = Float64Array.from(values).sort();
   const at = (q: number): number =>
-    v.length ? v[Math.min(v.length - 1, Math.floor(q * v.length))]! : Number.NaN;
+    v.length ? v[Math.min(v.length - 1, Math.floor(q * v.length))] : Number.NaN;
   return {
     count: v.length,
     p50: at(0.5),
     p99: at(0.99),
     p999: at(0.999),
-    max: v.length ? v[v.length - 1]! : Number.NaN,
+    max: v.length ? v[v.length - 1] : Number.NaN,
   };
 }
 
@@ -733,7 +733,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const job = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadJob;
+  const job = JSON.parse(readFileSync(process.argv[2], 'utf8')) as LoadJob;
   const g = new Generator(job);
   await g.open();
   for (const phase of job.phases) {

@@ -17,7 +17,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   const rest: string[] = [];
   let configPath: string | undefined;
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
+    const a = argv[i];
     if (a === '--config' || a === '-c') {
       const file = argv[++i];
       if (file === undefined || file === '') throw new UsageError(`${a} needs a file`);

@@ -46,7 +46,7 @@ export async function start(ctx: CommandContext, waitSeconds: number): Promise<n
 
   const log = config.path.log;
   mkdirSync(dirname(log), { recursive: true, mode: 0o700 });
-  const args = [...childExecArgv(), process.argv[1]!];
+  const args = [...childExecArgv(), process.argv[1]];
   if (ctx.configPath !== undefined) args.push('--config', resolve(ctx.configPath));
   args.push('run');
   const fd = openSync(log, 'a', 0o644);

@@ -12,13 +12,6 @@ export function parseDuration(value: unknown): number | undefined {
   if (/^\d+(?:\.\d+)?$/.test(text)) return Number(text);
   if (!WHOLE.test(text)) return undefined;
   let seconds = 0;
-  for (const m of text.matchAll(PART)) seconds += Number(m[1]) * UNIT_SECONDS[m[2]!]!;
+  for (const m of text.matchAll(PART)) seconds += Number(m[1]) * UNIT_SECONDS[m[2]];
   return seconds;
-}
-
-export function formatDuration(seconds: number): string {
-  if (seconds === 0) return '0s';
-  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${seconds}s`;
 }

@@ -122,7 +122,7 @@ function setPath(target: Obj, path: string[], value: unknown): void {
     if (typeof next !== 'object' || next === null || Array.isArray(next)) node[part] = {};
     node = node[part] as Obj;
   }
-  node[path[path.length - 1]!] = value;
+  node[path[path.length - 1]] = value;
 }
 
 function getPath(source: unknown, path: string[]): unknown {

@@ -36,10 +36,10 @@ export class DurationHistogram {
     const bounds = this.bounds;
     const n = bounds.length;
     let b = 0;
-    while (b < n && seconds > bounds[b]!) b++;
-    this.buckets[series * (n + 1) + b]!++;
-    this.sums[series]! += seconds;
-    this.counts[series]!++;
+    while (b < n && seconds > bounds[b]) b++;
+    this.buckets[series * (n + 1) + b]++;
+    this.sums[series] += seconds;
+    this.counts[series]++;
   }
 
   /** The exposition of prom-client's metric interface (bucket counts made cumulative). */
@@ -49,18 +49,18 @@ export class DurationHistogram {
     for (let p = 0; p < PROTOCOLS.length; p++) {
       for (let a = 0; a < REQUEST_KINDS.length; a++) {
         const s = p * REQUEST_KINDS.length + a;
-        const labels = { protocol: PROTOCOLS[p]!, action: REQUEST_KINDS[a]! };
+        const labels = { protocol: PROTOCOLS[p], action: REQUEST_KINDS[a] };
         let acc = 0;
         for (let b = 0; b <= n; b++) {
-          acc += this.buckets[s * (n + 1) + b]!;
+          acc += this.buckets[s * (n + 1) + b];
           values.push({
             value: acc,
-            labels: { ...labels, le: b < n ? this.bounds[b]! : '+Inf' },
+            labels: { ...labels, le: b < n ? this.bounds[b] : '+Inf' },
             metricName: `${this.name}_bucket`,
           });
         }
-        values.push({ value: this.sums[s]!, labels, metricName: `${this.name}_sum` });
-        values.push({ value: this.counts[s]!, labels, metricName: `${this.name}_count` });
+        values.push({ value: this.sums[s], labels, metricName: `${this.name}_sum` });
+        values.push({ value: this.counts[s], labels, metricName: `${this.name}_count` });
       }
     }
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };

@@ -34,7 +34,7 @@ function combinations(names: readonly string[], values: readonly (readonly strin
   let out: Labels[] = [{}];
   names.forEach((name, i) => {
     const next: Labels[] = [];
-    for (const partial of out) for (const v of values[i]!) next.push({ ...partial, [name]: v });
+    for (const partial of out) for (const v of values[i]) next.push({ ...partial, [name]: v });
     out = next;
   });
   return out;
@@ -57,7 +57,7 @@ function slotCounter(
     collect() {
       const values = slots();
       this.reset();
-      for (let i = 0; i < values.length && i < labelSets.length; i++) this.inc(labelSets[i]!, values[i]!);
+      for (let i = 0; i < values.length && i < labelSets.length; i++) this.inc(labelSets[i], values[i]);
     },
   });
 }
@@ -125,23 +125,23 @@ export class RequestMetrics implements RequestObserver {
       registers: [registry],
       collect() {
         this.reset();
-        for (let i = 0; i < reasons.length; i++) this.inc({ reason: reasons[i]! }, errors[i]!);
+        for (let i = 0; i < reasons.length; i++) this.inc({ reason: reasons[i] }, errors[i]);
       },
     });
   }
 
   request(protocol: Protocol, action: RequestKind, result: Result, start: number): void {
     const series = protocol * REQUEST_KINDS.length + action;
-    this.requests[series * RESULTS.length + result]!++;
+    this.requests[series * RESULTS.length + result]++;
     if (this.histogram !== null) this.histogram.observe(series, (performance.now() - start) / 1000);
   }
 
   announce(event: number): void {
-    if (event >= 0 && event < EVENTS.length) this.announces[event]!++;
+    if (event >= 0 && event < EVENTS.length) this.announces[event]++;
   }
 
   udpError(reason: string): void {
-    this.udpErrors[this.reasonIndex(reason)]!++;
+    this.udpErrors[this.reasonIndex(reason)]++;
   }
 
   private reasonIndex(reason: string): number {
@@ -155,12 +155,12 @@ export class RequestMetrics implements RequestObserver {
   }
 
   bytes(protocol: Protocol, received: number, sent: number): void {
-    this.received[protocol]! += received;
-    this.sent[protocol]! += sent;
+    this.received[protocol] += received;
+    this.sent[protocol] += sent;
   }
 
   limitHit(kind: LimitKind): void {
-    this.limits[kind]!++;
+    this.limits[kind]++;
   }
 
   /** Sum of request counts over every protocol and result for one action (-1 = all). */
@@ -171,7 +171,7 @@ export class RequestMetrics implements RequestObserver {
         if (action >= 0 && a !== action) continue;
         for (let r = 0; r < RESULTS.length; r++) {
           if (result >= 0 && r !== result) continue;
-          sum += this.requests[(p * REQUEST_KINDS.length + a) * RESULTS.length + r]!;
+          sum += this.requests[(p * REQUEST_KINDS.length + a) * RESULTS.length + r];
         }
       }
     }

@@ -83,10 +83,10 @@ export function applySnapshot(buf: Buffer, store: LocalStore, opts: ApplyOptions
       const family: Family = f === 0 ? 4 : 6;
       const ilen = f === 0 ? 4 : 16;
       const size = f === 0 ? PEER4_SIZE : PEER6_SIZE;
-      const a = addr[f]!;
-      for (let i = 0; i < counts[f]!; i++, o += size) {
-        const port = (buf[o + ilen]! << 8) | buf[o + ilen + 1]!;
-        const seeder = (buf[o + ilen + 22]! & FLAG_SEEDER) !== 0;
+      const a = addr[f];
+      for (let i = 0; i < counts[f]; i++, o += size) {
+        const port = (buf[o + ilen] << 8) | buf[o + ilen + 1];
+        const seeder = (buf[o + ilen + 22] & FLAG_SEEDER) !== 0;
         const seen = buf.readUInt32LE(o + ilen + 23);
         if (seen < opts.cutoff) {
           result.expired++;
@@ -96,7 +96,7 @@ export function applySnapshot(buf: Buffer, store: LocalStore, opts: ApplyOptions
           result.skipped++;
           continue;
         }
-        for (let k = 0; k < ilen; k++) a[k] = buf[o + k]!;
+        for (let k = 0; k < ilen; k++) a[k] = buf[o + k];
         op.hash = buf;
         op.hashOff = hashOff;
         op.family = family;

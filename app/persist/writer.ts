@@ -59,7 +59,7 @@ export class BodyWriter implements SnapshotVisitor {
     this.reserve(TORRENT_SIZE);
     const b = this.buf;
     const o = this.length;
-    for (let k = 0; k < 20; k++) b[o + k] = infoHash[hashOff + k]!;
+    for (let k = 0; k < 20; k++) b[o + k] = infoHash[hashOff + k];
     b.writeUInt32LE(downloaded >>> 0, o + 20);
     this.open = o;
     this.open4 = 0;
@@ -99,9 +99,9 @@ export class BodyWriter implements SnapshotVisitor {
       this.open6++;
       this.peers6++;
     }
-    for (let k = 0; k < alen; k++) b[o + k] = addrPort[addrOff + k]!;
+    for (let k = 0; k < alen; k++) b[o + k] = addrPort[addrOff + k];
     o += alen;
-    for (let k = 0; k < 20; k++) b[o + k] = peerId[idOff + k]!;
+    for (let k = 0; k < 20; k++) b[o + k] = peerId[idOff + k];
     o += 20;
     b[o] = seeder ? FLAG_SEEDER : 0;
     b.writeUInt32LE(lastSeen >>> 0, o + 1);

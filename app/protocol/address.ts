@@ -22,8 +22,8 @@ export function parseAddress(text: string, out: Uint8Array): 0 | 4 | 6 {
   }
   if (!hexGroups(text, end)) return 0;
   for (let i = 0; i < 8; i++) {
-    out[i * 2] = words[i]! >>> 8;
-    out[i * 2 + 1] = words[i]! & 0xff;
+    out[i * 2] = words[i] >>> 8;
+    out[i * 2 + 1] = words[i] & 0xff;
   }
   if (words[0] === 0 && words[1] === 0 && words[2] === 0 && words[3] === 0 && words[4] === 0) {
     if (words[5] === 0xffff) {
@@ -102,8 +102,8 @@ function hexGroups(text: string, end: number): boolean {
     if (j < end && text.charCodeAt(j) === 0x2e) {
       // An IPv4 tail takes the last two words.
       if (n > 6 || !dotted(text, i, end, v4, 0)) return false;
-      words[n++] = (v4[0]! << 8) | v4[1]!;
-      words[n++] = (v4[2]! << 8) | v4[3]!;
+      words[n++] = (v4[0] << 8) | v4[1];
+      words[n++] = (v4[2] << 8) | v4[3];
       break;
     }
     if (digits === 0 || n === 8) return false;
@@ -124,7 +124,7 @@ function hexGroups(text: string, end: number): boolean {
   if (n > 7) return false;
   // Move the groups after `::` to the end and zero the gap.
   const tail = n - gap;
-  for (let k = 0; k < tail; k++) words[7 - k] = words[n - 1 - k]!;
+  for (let k = 0; k < tail; k++) words[7 - k] = words[n - 1 - k];
   for (let k = gap; k < 8 - tail; k++) words[k] = 0;
   return true;
 }
@@ -133,7 +133,7 @@ function hexGroups(text: string, end: number): boolean {
 export function formatAddress(bytes: Uint8Array, off: number, family: 4 | 6): string {
   if (family === 4) return `${bytes[off]}.${bytes[off + 1]}.${bytes[off + 2]}.${bytes[off + 3]}`;
   const words: number[] = [];
-  for (let i = 0; i < 8; i++) words.push((bytes[off + i * 2]! << 8) | bytes[off + i * 2 + 1]!);
+  for (let i = 0; i < 8; i++) words.push((bytes[off + i * 2] << 8) | bytes[off + i * 2 + 1]);
   // RFC 5952: compress the longest run (length ≥ 2) of zero words.
   let best = -1;
   let bestLen = 0;

@@ -75,14 +75,14 @@ export class AnnounceEncoder {
         .str(formatAddress(addrPort, addrOff, family));
       if (!this.noPeerId) w.raw(K_PEER_ID).bytes(peerId, idOff, idOff + 20);
       w.raw(K_PORT)
-        .int((addrPort[addrOff + ilen]! << 8) | addrPort[addrOff + ilen + 1]!)
+        .int((addrPort[addrOff + ilen] << 8) | addrPort[addrOff + ilen + 1])
         .end();
       return;
     }
     const out = family === 4 ? this.out4 : this.out6;
     const len = family === 4 ? 6 : 18;
     if (out.pos + len > out.end) return;
-    for (let k = 0; k < len; k++) out.buf[out.pos + k] = addrPort[addrOff + k]!;
+    for (let k = 0; k < len; k++) out.buf[out.pos + k] = addrPort[addrOff + k];
     out.pos += len;
   }
 

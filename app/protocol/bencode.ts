@@ -112,7 +112,7 @@ export class BencodeWriter {
     const at = this.pos - start;
     // A byte loop for short runs (keys, addresses): set() has a high fixed cost, and
     // subarray() would allocate a view per call.
-    if (end - start <= 64) for (let k = start; k < end; k++) buf[at + k] = bytes[k]!;
+    if (end - start <= 64) for (let k = start; k < end; k++) buf[at + k] = bytes[k];
     else buf.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), this.pos);
     this.pos += end - start;
   }

@@ -55,7 +55,7 @@ const MAX_XFF = 8;
 function sameLower(buf: Uint8Array, at: number, end: number, word: Uint8Array): boolean {
   if (end - at !== word.length) return false;
   for (let i = 0; i < word.length; i++) {
-    let c = buf[at + i]!;
+    let c = buf[at + i];
     if (c >= 0x41 && c <= 0x5a) c += 0x20;
     if (c !== word[i]) return false;
   }
@@ -64,7 +64,7 @@ function sameLower(buf: Uint8Array, at: number, end: number, word: Uint8Array): 
 
 function headerKind(buf: Uint8Array, at: number, end: number): number {
   for (let i = 0; i < NAME_BYTES.length; i++) {
-    const [name, kind] = NAME_BYTES[i]!;
+    const [name, kind] = NAME_BYTES[i];
     if (sameLower(buf, at, end, name)) return kind;
   }
   return 0;
@@ -100,7 +100,7 @@ export class HeadReader {
     let p = start + 4;
     if (buf[p] !== 0x2f) return -1;
     while (p < end) {
-      const c = buf[p]!;
+      const c = buf[p];
       if (c === SP) break;
       if (c < 0x21 || c > 0x7e) return -1;
       p++;
@@ -109,7 +109,7 @@ export class HeadReader {
     this.targetEnd = p;
     if (p + 11 > end) return -1;
     for (let i = 0; i < VERSION.length; i++) if (buf[p + i] !== VERSION[i]) return -1;
-    const minor = buf[p + 8]!;
+    const minor = buf[p + 8];
     if ((minor !== 0x30 && minor !== 0x31) || buf[p + 9] !== CR || buf[p + 10] !== LF) return -1;
     p += 11;
     let host = false;
@@ -122,14 +122,14 @@ export class HeadReader {
         break;
       }
       const nameStart = p;
-      while (p < end && TCHAR[buf[p]!] === 1) p++;
+      while (p < end && TCHAR[buf[p]] === 1) p++;
       // No name, whitespace before the colon, or an obs-fold continuation line.
       if (p === nameStart || p >= end || buf[p] !== COLON) return -1;
       const kind = headerKind(buf, nameStart, p);
       p++;
       while (p < end && (buf[p] === SP || buf[p] === HTAB)) p++;
       const valueStart = p;
-      while (p < end && VCHAR[buf[p]!] === 1) p++;
+      while (p < end && VCHAR[buf[p]] === 1) p++;
       if (p + 1 >= end || buf[p] !== CR || buf[p + 1] !== LF) return -1;
       let valueEnd = p;
       while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--;
@@ -163,9 +163,9 @@ export class HeadReader {
   /** X-Forwarded-For as node:http gives it: every line's value, joined by ", ". */
   forwardedFor(buf: Buffer): string | undefined {
     if (this.xffCount === 0) return undefined;
-    let s = buf.toString('latin1', this.xff[0]!, this.xff[1]!);
+    let s = buf.toString('latin1', this.xff[0], this.xff[1]);
     for (let i = 1; i < this.xffCount; i++)
-      s += `, ${buf.toString('latin1', this.xff[2 * i]!, this.xff[2 * i + 1]!)}`;
+      s += `, ${buf.toString('latin1', this.xff[2 * i], this.xff[2 * i + 1])}`;
     return s;
   }
 
@@ -178,7 +178,7 @@ export class HeadReader {
     while (p < end) {
       while (p < end && (buf[p] === SP || buf[p] === HTAB || buf[p] === COMMA)) p++;
       const t = p;
-      while (p < end && TCHAR[buf[p]!] === 1) p++;
+      while (p < end && TCHAR[buf[p]] === 1) p++;
       if (sameLower(buf, t, p, CLOSE)) this.close = true;
       else if (sameLower(buf, t, p, KEEP_ALIVE)) this.keepAlive = true;
       else if (sameLower(buf, t, p, UPGRADE)) return false;

@@ -40,7 +40,7 @@ const KNOWN_KEYS = [
 const KEYS_BY_LENGTH: [Uint8Array, string][][] = [];
 for (const k of KNOWN_KEYS) {
   if (KEYS_BY_LENGTH[k.length] === undefined) KEYS_BY_LENGTH[k.length] = [];
-  KEYS_BY_LENGTH[k.length]!.push([Buffer.from(k, 'latin1'), k]);
+  KEYS_BY_LENGTH[k.length].push([Buffer.from(k, 'latin1'), k]);
 }
 
 export class QueryReader {
@@ -106,7 +106,7 @@ export class QueryReader {
       const keyStart = o;
       let hasValue = false;
       while (i < n) {
-        const c = inp[i]!;
+        const c = inp[i];
         if (c === 0x26) break; // &
         if (c === 0x3d && !hasValue) {
           hasValue = true;
@@ -118,8 +118,8 @@ export class QueryReader {
         if (c === 0x25) {
           // %XX
           if (i + 2 >= n) return this.fail('malformed escape');
-          const hi = HEX[inp[i + 1]!]!;
-          const lo = HEX[inp[i + 2]!]!;
+          const hi = HEX[inp[i + 1]];
+          const lo = HEX[inp[i + 2]];
           if (hi < 0 || lo < 0) return this.fail('malformed escape');
           out[o++] = (hi << 4) | lo;
           i += 3;
@@ -157,10 +157,10 @@ export class QueryReader {
     if (candidates !== undefined) {
       const b = this.scratch;
       for (let c = 0; c < candidates.length; c++) {
-        const bytes = candidates[c]![0];
+        const bytes = candidates[c][0];
         let k = 0;
         while (k < bytes.length && b[start + k] === bytes[k]) k++;
-        if (k === bytes.length) return candidates[c]![1];
+        if (k === bytes.length) return candidates[c][1];
       }
     }
     return this.scratch.toString('latin1', start, end);
@@ -180,21 +180,21 @@ export class QueryReader {
 
   /** Value bytes of parameter i (a view into the scratch buffer, valid until the next parse). */
   bytes(i: number): Buffer {
-    return this.starts[i]! < 0 ? ONE : this.scratch.subarray(this.starts[i], this.ends[i]);
+    return this.starts[i] < 0 ? ONE : this.scratch.subarray(this.starts[i], this.ends[i]);
   }
 
   length(i: number): number {
-    return this.starts[i]! < 0 ? 1 : this.ends[i]! - this.starts[i]!;
+    return this.starts[i] < 0 ? 1 : this.ends[i] - this.starts[i];
   }
 
   /** Where parameter i's value starts in `source(i)`. */
   offset(i: number): number {
-    return this.starts[i]! < 0 ? 0 : this.starts[i]!;
+    return this.starts[i] < 0 ? 0 : this.starts[i];
   }
 
   /** The buffer holding parameter i's value: `buf`, or a constant "1" for a bare key. */
   source(i: number): Buffer {
-    return this.starts[i]! < 0 ? ONE : this.scratch;
+    return this.starts[i] < 0 ? ONE : this.scratch;
   }
 
   /** Whether parameter i's value is exactly `text` (ASCII), compared without a string. */
@@ -221,7 +221,7 @@ export function parseUint(bytes: Uint8Array, start: number, end: number): number
   if (n <= 0 || n > 20) return -1;
   let v = 0;
   for (let i = start; i < end; i++) {
-    const d = bytes[i]! - 0x30;
+    const d = bytes[i] - 0x30;
     if (d < 0 || d > 9) return -1;
     v = v * 10 + d;
   }

@@ -54,11 +54,11 @@ export const OPTION_NOP = 1;
 export const OPTION_URL_DATA = 2;
 
 export function readU32(b: Uint8Array, off: number): number {
-  return ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
+  return ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
 }
 
 function readI32(b: Uint8Array, off: number): number {
-  return (b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!;
+  return (b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3];
 }
 
 /**
@@ -91,10 +91,10 @@ export function hasProtocolId(b: Uint8Array): boolean {
 /** action + the request's transaction id: the first 8 bytes of every reply. */
 export function writeReplyHeader(out: Uint8Array, action: number, req: Uint8Array): void {
   writeU32(out, 0, action);
-  out[4] = req[12]!;
-  out[5] = req[13]!;
-  out[6] = req[14]!;
-  out[7] = req[15]!;
+  out[4] = req[12];
+  out[5] = req[13];
+  out[6] = req[14];
+  out[7] = req[15];
 }
 
 /** Connect reply header; the caller writes the 8-byte connection id at offset 8. Returns 16. */
@@ -127,7 +127,7 @@ export function parseAnnounce(b: Uint8Array, len: number, into: UdpAnnounce, url
   into.uploaded = readU64(b, OFF_UPLOADED);
   into.event = readU32(b, OFF_EVENT);
   into.numWant = readI32(b, OFF_NUM_WANT);
-  into.port = (b[OFF_PORT]! << 8) | b[OFF_PORT + 1]!;
+  into.port = (b[OFF_PORT] << 8) | b[OFF_PORT + 1];
   into.urlLen = readUrlData(b, ANNOUNCE_LEN, len, url);
   return into;
 }
@@ -144,17 +144,17 @@ export function readUrlData(b: Uint8Array, start: number, end: number, url: Uint
   let n = 0;
   let i = start;
   while (i < end) {
-    const type = b[i]!;
+    const type = b[i];
     if (type === OPTION_END) break;
     if (type === OPTION_NOP) {
       i++;
       continue;
     }
     if (type !== OPTION_URL_DATA || i + 1 >= end) break;
-    const size = b[i + 1]!;
+    const size = b[i + 1];
     const from = i + 2;
     if (from + size > end || n + size > url.length) break;
-    for (let k = 0; k < size; k++) url[n + k] = b[from + k]!;
+    for (let k = 0; k < size; k++) url[n + k] = b[from + k];
     n += size;
     i = from + size;
   }
@@ -202,7 +202,7 @@ export function writeScrapeEntry(
 export function writeError(out: Uint8Array, req: Uint8Array, message: Uint8Array, max: number): number {
   writeReplyHeader(out, ACTION_ERROR, req);
   const n = Math.max(0, Math.min(message.length, max - REPLY_HEADER, out.length - REPLY_HEADER));
-  for (let k = 0; k < n; k++) out[REPLY_HEADER + k] = message[k]!;
+  for (let k = 0; k < n; k++) out[REPLY_HEADER + k] = message[k];
   return REPLY_HEADER + n;
 }
 
@@ -250,7 +250,7 @@ export class UdpPeerWriter {
   peer(family: 4 | 6, addrPort: Uint8Array, addrOff: number): void {
     const t = this.target;
     if ((family === 4 ? 6 : 18) !== this.entry || t.pos + this.entry > t.end) return;
-    for (let k = 0; k < this.entry; k++) t.buf[t.pos + k] = addrPort[addrOff + k]!;
+    for (let k = 0; k < this.entry; k++) t.buf[t.pos + k] = addrPort[addrOff + k];
     t.pos += this.entry;
   }
 

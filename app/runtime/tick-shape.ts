@@ -1,16 +1,8 @@
 // Keeps the hidden class of Node's nextTick entries alive for the life of the process.
 //
-// process.nextTick queues each callback as an object literal with computed symbol keys
-// ({[async_id_symbol]: …, [trigger_async_id_symbol]: …, callback, args}); Node's streams
-// call it a few times per HTTP reply. V8 holds the map transitions such a literal walks
-// only weakly, and tick objects live for microseconds, so a full collection that runs
-// while none is queued can free those maps. In our profiles the literal then never
-// settled again: every nextTick went through V8's runtime for the rest of the process
-// (Runtime_DefineKeyedOwnPropertyInLiteral, MigrateToMap, TransitionToDataProperty …),
-// ~2.5 µs per keep-alive HTTP request, about an eighth of an announce. Whether it
-// happened depended on when the first full collection ran: a tracker started from a
-// snapshot usually escaped it, one filled by its first announces did not. One live tick
-// object keeps its map, and through it the chain.
+// V8 holds the map transitions of nextTick's entry literal only weakly; a full
+// collection while no tick is queued can free them, after which every nextTick (a few
+// per HTTP reply) takes V8's slow runtime path for good. One live entry keeps them.
 
 import { executionAsyncResource } from 'node:async_hooks';
 

@@ -4,13 +4,9 @@
 // range up front, so Memory.grow() only makes more of it usable. A table that grows
 // therefore never leaves an old copy behind for the collector.
 //
-// That matters twice. A replaced mapped table is unmapped only at V8's next full
-// collection, which a heap that barely grows may not run for a long time (after a
-// 1M-peer load the replaced copies held 20+ MB). And forcing full collections to get
-// it back cost more than it saved: after a forced collection V8 kept taking its slow
-// property-definition paths in Node's stream and nextTick code (Runtime_
-// DefineKeyedOwnPropertyInLiteral, MigrateToMap: ~8 % of HTTP samples, for good).
-// Growing in place needs neither. Small arrays stay on the normal heap.
+// A replaced mapped table would be unmapped only at V8's next full collection, which a
+// heap that barely grows may not run for a long time; forcing collections instead sent
+// V8 down slow paths in Node's stream code for good. Small arrays stay on the heap.
 
 const PAGE = 65536;
 const MAPPED_FROM = PAGE;

@@ -24,7 +24,7 @@ export function mix(h: number, word: number): number {
 }
 
 export function word(b: Uint8Array, off: number): number {
-  return b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24);
+  return b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (b[off + 3] << 24);
 }
 
 /** Hash of `len` bytes (a multiple of 2) at off, plus an extra word. */
@@ -32,6 +32,6 @@ export function hashBytes(b: Uint8Array, off: number, len: number, extra: number
   let h = SEED_B ^ extra;
   let i = 0;
   for (; i + 4 <= len; i += 4) h = mix(h, word(b, off + i));
-  if (i < len) h = mix(h, b[off + i]! | (b[off + i + 1]! << 8));
+  if (i < len) h = mix(h, b[off + i] | (b[off + i + 1] << 8));
   return fmix(h ^ len);
 }

@@ -1,22 +1,13 @@
 // Open addressing with linear probing over an Int32Array (-1 = empty), shared by the
-// torrent table and the peer arenas. Owners keep their keys in their own arrays and
-// compare keys while probing; this class maps hashes to buckets, places, deletes
-// (backward-shift: no tombstones, probe chains stay short), grows and rebuilds.
+// torrent table and the peer arenas. Owners keep the keys and compare them while
+// probing; this class maps hashes to buckets, places, deletes (backward shift, no
+// tombstones), grows and rebuilds.
 //
-// An entry is an id in its low 27 bits and, above them, how far it sits from its home
-// bucket (0–14, 15 for "15 or more"). A probe from home h reaches bucket h + d, and
-// only an entry displaced by d can share that home, so every other entry is skipped
-// without reading its owner's key, where each read was a cache miss. Deletion likewise
-// reads keys only for entries displaced 15 or more. In-process, 1M torrents × 1 peer
-// (medians of 9 rounds, alternated with the old index): a torrent lookup 0.92 → 0.81 µs,
-// a remove and re-insert 3.9 → 2.75 µs, and an expiry sweep of half of 1M peers over
-// 100k torrents 1.81 → 0.99 µs per expired peer; re-announcing a present peer unchanged.
-// 27 bits cover every id: an owner's records live in one typed array, at most 4 GiB in
-// Node, so fewer than 2^27 records of 36 bytes (peers) or 64 (torrents, < 2^24 anyway).
-//
-// Any size works: a hash picks its home bucket by its high bits scaled to the size
-// (h · size / 2^32), so the table grows by 1.5x at 85 % load instead of doubling at
-// 75 %: ~6 bytes per entry on average instead of ~8, which at 1M peers is 2 MiB.
+// An entry is an id (low 27 bits: an owner's records fit one typed array) plus how far
+// it sits from its home bucket (0–14, 15 = "15 or more"): a probe skips entries from
+// other homes without reading their keys, each of which would be a cache miss.
+// Homes are the hash's high bits scaled to the size, so any size works and the table
+// grows by 1.5x at 85 % load instead of doubling.
 
 import { grown, i32 } from './big-array.ts';
 
@@ -84,9 +75,9 @@ export class IdIndex {
     const t = this.table;
     const size = this.size;
     let i = this.home(hashOf(id));
-    while ((t[i]! & ID_MASK) !== id) i = this.next(i);
+    while ((t[i] & ID_MASK) !== id) i = this.next(i);
     for (let j = this.next(i); t[j] !== EMPTY; j = this.next(j)) {
-      const e = t[j]!;
+      const e = t[j];
       let disp = e >>> ID_BITS;
       if (disp === DISP_MAX) {
         const k = this.home(hashOf(e & ID_MASK));

@@ -38,16 +38,16 @@ export class IpCounter {
     if ((this.size + 1) * 4 > this.refs.length * 3) this.resize(this.refs.length * 2);
     const i = this.slot(a, off);
     if (this.refs[i] === 0) {
-      for (let k = 0; k < this.ilen; k++) this.keys[i * this.ilen + k] = a[off + k]!;
+      for (let k = 0; k < this.ilen; k++) this.keys[i * this.ilen + k] = a[off + k];
       this.size++;
     }
-    this.refs[i]!++;
+    this.refs[i]++;
   }
 
   remove(a: Uint8Array, off: number): void {
     let i = this.slot(a, off);
     if (this.refs[i] === 0) return;
-    if (--this.refs[i]! > 0) return;
+    if (--this.refs[i] > 0) return;
     this.size--;
     // Backward-shift deletion keeps probe chains intact without tombstones.
     const mask = this.mask;
@@ -57,7 +57,7 @@ export class IpCounter {
       const between = i <= j ? i < k && k <= j : i < k || k <= j;
       if (!between) {
         this.keys.copyWithin(i * ilen, j * ilen, j * ilen + ilen);
-        this.refs[i] = this.refs[j]!;
+        this.refs[i] = this.refs[j];
         this.refs[j] = 0;
         i = j;
       }
@@ -76,7 +76,7 @@ export class IpCounter {
       if (oldRefs[j] === 0) continue;
       const i = this.slot(oldKeys, j * this.ilen);
       this.keys.set(oldKeys.subarray(j * this.ilen, j * this.ilen + this.ilen), i * this.ilen);
-      this.refs[i] = oldRefs[j]!;
+      this.refs[i] = oldRefs[j];
     }
   }
 

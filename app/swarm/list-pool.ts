@@ -9,8 +9,8 @@ import { grown, i32 } from './big-array.ts';
 /** SIZES[c] is the capacity of a segment of class c. */
 export const SIZES: readonly number[] = (() => {
   const sizes = [1];
-  while (sizes[sizes.length - 1]! < 1 << 28) {
-    const last = sizes[sizes.length - 1]!;
+  while (sizes[sizes.length - 1] < 1 << 28) {
+    const last = sizes[sizes.length - 1];
     sizes.push(Math.max(last + 1, Math.floor(last * 1.4)));
   }
   return sizes;
@@ -47,13 +47,13 @@ export class ListPool {
 
   /** Offset of a segment of class cls, or -1 when the pool is full (caller compacts or grows). */
   tryAlloc(cls: number): number {
-    const head = this.freeHead[cls]!;
+    const head = this.freeHead[cls];
     if (head >= 0) {
-      this.freeHead[cls] = this.data[head]!;
-      this.freeSlots -= SIZES[cls]!;
+      this.freeHead[cls] = this.data[head];
+      this.freeSlots -= SIZES[cls];
       return head;
     }
-    const size = SIZES[cls]!;
+    const size = SIZES[cls];
     if (this.top + size > this.data.length) return -1;
     const off = this.top;
     this.top += size;
@@ -72,9 +72,9 @@ export class ListPool {
   }
 
   release(off: number, cls: number): void {
-    this.data[off] = this.freeHead[cls]!;
+    this.data[off] = this.freeHead[cls];
     this.freeHead[cls] = off;
-    this.freeSlots += SIZES[cls]!;
+    this.freeSlots += SIZES[cls];
   }
 
   /**
@@ -87,8 +87,8 @@ export class ListPool {
   compact(lists: ListRefs): void {
     const d = this.data;
     for (let c = 0; c < CLASSES; c++) {
-      for (let off = this.freeHead[c]!; off >= 0; ) {
-        const next = d[off]!;
+      for (let off = this.freeHead[c]; off >= 0; ) {
+        const next = d[off];
         d[off] = -2 - c;
         off = next;
       }
@@ -97,19 +97,19 @@ export class ListPool {
     for (let i = 0; i < n; i++) {
       const off = lists.listOffset(i);
       if (off < 0) continue;
-      lists.moveList(i, d[off]!);
+      lists.moveList(i, d[off]);
       d[off] = -2 - CLASSES - i;
     }
     let to = 0;
     for (let p = 0; p < this.top; ) {
-      const k = -2 - d[p]!;
+      const k = -2 - d[p];
       if (k < 0) throw new Error(`list pool: no segment starts at ${p}`);
       if (k < CLASSES) {
-        p += SIZES[k]!;
+        p += SIZES[k];
         continue;
       }
       const i = k - CLASSES;
-      const size = SIZES[lists.listClass(i)]!;
+      const size = SIZES[lists.listClass(i)];
       const first = lists.listOffset(i);
       if (to !== p) d.copyWithin(to, p, p + size);
       d[to] = first;

@@ -265,7 +265,7 @@ export class MemoryStore implements LocalStore {
     const b = arena.b;
     let any = 0;
     for (let i = 0; i < count; i++) {
-      any |= b[arena.addrOff(list[base + p]!)]!;
+      any |= b[arena.addrOff(list[base + p])];
       p += step;
       if (p >= m) p -= m;
     }
@@ -284,7 +284,7 @@ export class MemoryStore implements LocalStore {
     const buf = out.buf;
     const from = arena.addrOff(s);
     const at = out.pos;
-    for (let k = 0; k < alen; k++) buf[at + k] = addr[from + k]!;
+    for (let k = 0; k < alen; k++) buf[at + k] = addr[from + k];
     out.pos = at + alen;
   }
 
@@ -330,13 +330,13 @@ export class MemoryStore implements LocalStore {
       visitor.torrent(tt.bytes, tt.hashOff(t), tt.downloaded(t));
       for (let f = 0; f < 2; f++) {
         const r = t * T_WORDS + f;
-        const n = tt.rec[r + T_COUNT]!;
+        const n = tt.rec[r + T_COUNT];
         if (n === 0) continue;
         const arena = this.arenas[f as 0 | 1];
         const family: Family = f === 0 ? 4 : 6;
-        const base = tt.rec[r + T_OFF]!;
+        const base = tt.rec[r + T_OFF];
         for (let i = 0; i < n; i++) {
-          const s = this.pool.data[base + i]!;
+          const s = this.pool.data[base + i];
           visitor.peer(
             family,
             arena.b,
@@ -357,10 +357,10 @@ export class MemoryStore implements LocalStore {
       torrents: this.torrents.size,
       peers4: this.arenas[0].count,
       peers6: this.arenas[1].count,
-      seeders4: this.seedTotals[0]!,
-      leechers4: this.leechTotals[0]!,
-      seeders6: this.seedTotals[1]!,
-      leechers6: this.leechTotals[1]!,
+      seeders4: this.seedTotals[0],
+      leechers4: this.leechTotals[0],
+      seeders6: this.seedTotals[1],
+      leechers6: this.leechTotals[1],
     };
   }
 
@@ -392,10 +392,10 @@ export class MemoryStore implements LocalStore {
     let off = this.pool.tryAlloc(cls);
     if (off >= 0) return off;
     if (this.pool.fragmented()) this.pool.compact(this.torrents);
-    else this.pool.grow(SIZES[cls]!);
+    else this.pool.grow(SIZES[cls]);
     off = this.pool.tryAlloc(cls);
     if (off < 0) {
-      this.pool.grow(SIZES[cls]!);
+      this.pool.grow(SIZES[cls]);
       off = this.pool.tryAlloc(cls);
     }
     return off;
@@ -409,16 +409,16 @@ export class MemoryStore implements LocalStore {
   private listAdd(t: number, f: number, s: number, seeder: boolean): void {
     const r = t * T_WORDS + f;
     const rec = this.torrents.rec;
-    const n = rec[r + T_COUNT]!;
-    let off = rec[r + T_OFF]!;
+    const n = rec[r + T_COUNT];
+    let off = rec[r + T_OFF];
     if (off < 0) {
       off = this.alloc(0);
       rec[r + T_OFF] = off;
       rec[r + T_CLS] = 0;
-    } else if (n === SIZES[rec[r + T_CLS]!]) {
-      const cls = rec[r + T_CLS]! + 1;
+    } else if (n === SIZES[rec[r + T_CLS]]) {
+      const cls = rec[r + T_CLS] + 1;
       const next = this.alloc(cls);
-      off = rec[r + T_OFF]!; // compaction inside alloc may have moved the list
+      off = rec[r + T_OFF]; // compaction inside alloc may have moved the list
       this.pool.data.copyWithin(next, off, off + n);
       this.pool.release(off, cls - 1);
       off = next;
@@ -427,15 +427,15 @@ export class MemoryStore implements LocalStore {
     }
     const arena = this.arenas[f as 0 | 1];
     if (seeder) {
-      const sd = rec[r + T_SEEDERS]!;
-      if (sd < n) this.place(f, off, n, this.pool.data[off + sd]!);
+      const sd = rec[r + T_SEEDERS];
+      if (sd < n) this.place(f, off, n, this.pool.data[off + sd]);
       this.place(f, off, sd, s);
       rec[r + T_SEEDERS] = sd + 1;
       arena.setFlags(s, arena.flags(s) | SEEDER);
-      if (!FAST) this.seedTotals[f]!++;
+      if (!FAST) this.seedTotals[f]++;
     } else {
       this.place(f, off, n, s);
-      if (!FAST) this.leechTotals[f]!++;
+      if (!FAST) this.leechTotals[f]++;
     }
     rec[r + T_COUNT] = n + 1;
   }
@@ -443,20 +443,20 @@ export class MemoryStore implements LocalStore {
   private flip(t: number, f: number, s: number, toSeeder: boolean): void {
     const rec = this.torrents.rec;
     const r = t * T_WORDS + f;
-    const off = rec[r + T_OFF]!;
+    const off = rec[r + T_OFF];
     const arena = this.arenas[f as 0 | 1];
     const p = arena.pos(s);
-    const sd = rec[r + T_SEEDERS]!;
+    const sd = rec[r + T_SEEDERS];
     // Swap with the first leecher (becoming seeder) or the last seeder (becoming leecher).
     const q = toSeeder ? sd : sd - 1;
-    const other = this.pool.data[off + q]!;
+    const other = this.pool.data[off + q];
     this.place(f, off, p, other);
     this.place(f, off, q, s);
     rec[r + T_SEEDERS] = toSeeder ? sd + 1 : sd - 1;
     arena.setFlags(s, toSeeder ? arena.flags(s) | SEEDER : arena.flags(s) & ~SEEDER);
     if (!FAST) {
-      this.seedTotals[f]! += toSeeder ? 1 : -1;
-      this.leechTotals[f]! += toSeeder ? -1 : 1;
+      this.seedTotals[f] += toSeeder ? 1 : -1;
+      this.leechTotals[f] += toSeeder ? -1 : 1;
     }
   }
 
@@ -465,24 +465,24 @@ export class MemoryStore implements LocalStore {
     const arena = this.arenas[f as 0 | 1];
     const t = arena.torrent(s);
     const r = t * T_WORDS + f;
-    const off = rec[r + T_OFF]!;
-    const n = rec[r + T_COUNT]!;
-    const sd = rec[r + T_SEEDERS]!;
+    const off = rec[r + T_OFF];
+    const n = rec[r + T_COUNT];
+    const sd = rec[r + T_SEEDERS];
     let p = arena.pos(s);
     const data = this.pool.data;
     if (p < sd) {
       // Keep seeders contiguous: the last seeder fills the hole, the last peer fills its place.
-      this.place(f, off, p, data[off + sd - 1]!);
+      this.place(f, off, p, data[off + sd - 1]);
       p = sd - 1;
       rec[r + T_SEEDERS] = sd - 1;
-      if (!FAST) this.seedTotals[f]!--;
+      if (!FAST) this.seedTotals[f]--;
     } else if (!FAST) {
-      this.leechTotals[f]!--;
+      this.leechTotals[f]--;
     }
-    if (p !== n - 1) this.place(f, off, p, data[off + n - 1]!);
+    if (p !== n - 1) this.place(f, off, p, data[off + n - 1]);
     rec[r + T_COUNT] = n - 1;
     if (n - 1 === 0) {
-      this.pool.release(off, rec[r + T_CLS]!);
+      this.pool.release(off, rec[r + T_CLS]);
       rec[r + T_OFF] = -1;
     }
     if (!FAST) this.ips![f as 0 | 1].remove(arena.b, arena.addrOff(s));
@@ -493,12 +493,12 @@ export class MemoryStore implements LocalStore {
   private evictStalest(t: number, f: number): void {
     const rec = this.torrents.rec;
     const r = t * T_WORDS + f;
-    const off = rec[r + T_OFF]!;
-    const n = rec[r + T_COUNT]!;
+    const off = rec[r + T_OFF];
+    const n = rec[r + T_COUNT];
     const arena = this.arenas[f as 0 | 1];
-    let oldest = this.pool.data[off]!;
+    let oldest = this.pool.data[off];
     for (let i = 1; i < n; i++) {
-      const s = this.pool.data[off + i]!;
+      const s = this.pool.data[off + i];
       if (arena.seen(s, this.clock) < arena.seen(oldest, this.clock)) oldest = s;
     }
     this.removeSlot(f, oldest);

@@ -9,8 +9,7 @@
 // flags in the high 8 · 4 list position, 24-bit · 7 last-seen, 24-bit (unix seconds
 // modulo 2^24: 194 days, read back against a later clock) · 10 compact address+port
 // (6 or 18 bytes) · then peer_id (20 bytes; a free slot keeps its next-free link
-// there). 36 bytes for IPv4, 48 for IPv6: packing the three counters into 10 bytes
-// instead of 13 + 1 spare saves 4 bytes per peer, a tenth of the record.
+// there). 36 bytes for IPv4, 48 for IPv6.
 
 import { grown, i32 } from './big-array.ts';
 import { hashBytes } from './hash.ts';
@@ -50,8 +49,8 @@ export class PeerArena {
   private readonly index: IdIndex;
   private readonly homeOf = (s: number): number => {
     const off = s * this.rec + B_ADDR;
-    const port = (this.b[off + this.ilen]! << 8) | this.b[off + this.ilen + 1]!;
-    return this.hashOf(this.torrentKey(this.w[s * this.words]! & NO_TORRENT), this.b, off, port);
+    const port = (this.b[off + this.ilen] << 8) | this.b[off + this.ilen + 1];
+    return this.hashOf(this.torrentKey(this.w[s * this.words] & NO_TORRENT), this.b, off, port);
   };
 
   /**
@@ -82,7 +81,7 @@ export class PeerArena {
 
   /** Owning torrent of slot s, or -1 for a free slot. */
   torrent(s: number): number {
-    const t = this.w[s * this.words]! & NO_TORRENT;
+    const t = this.w[s * this.words] & NO_TORRENT;
     return t === NO_TORRENT ? -1 : t;
   }
 
@@ -110,7 +109,7 @@ export class PeerArena {
   /** The 24-bit field at byte o (little-endian, on any platform). */
   private u24(o: number): number {
     const b = this.b;
-    return b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16);
+    return b[o] | (b[o + 1] << 8) | (b[o + 2] << 16);
   }
 
   /** Store v's low 24 bits at byte o. */
@@ -122,12 +121,12 @@ export class PeerArena {
   }
 
   flags(s: number): number {
-    return this.w[s * this.words]! >>> 24;
+    return this.w[s * this.words] >>> 24;
   }
 
   setFlags(s: number, flags: number): void {
     const i = s * this.words;
-    this.w[i] = (this.w[i]! & NO_TORRENT) | (flags << 24);
+    this.w[i] = (this.w[i] & NO_TORRENT) | (flags << 24);
   }
 
   /** Offset in `b` of slot s's compact address+port (written as-is into responses). */
@@ -155,7 +154,7 @@ export class PeerArena {
     let i = index.home(this.hashOf(tk, a, off, port));
     // The first entry with this home is the likely one; the search stays near home.
     for (let d = 0; d < PEEK_SPAN; d++) {
-      const e = table[i]!;
+      const e = table[i];
       if (e === EMPTY) return -1;
       if (index.sameHome(e, d)) {
         const s = e & ID_MASK;
@@ -169,7 +168,7 @@ export class PeerArena {
 
   /** Whether slot s holds (torrent, address, port). */
   matches(s: number, t: number, a: Uint8Array, off: number, port: number): boolean {
-    if ((this.w[s * this.words]! & NO_TORRENT) !== t) return false;
+    if ((this.w[s * this.words] & NO_TORRENT) !== t) return false;
     const ilen = this.ilen;
     const b = this.b;
     const base = s * this.rec + B_ADDR;
@@ -184,7 +183,7 @@ export class PeerArena {
     const table = index.table;
     let i = index.home(this.hashOf(tk, a, off, port));
     for (let d = 0; ; d++) {
-      const e = table[i]!;
+      const e = table[i];
       if (e === EMPTY) return -1;
       if (index.sameHome(e, d) && this.matches(e & ID_MASK, t, a, off, port)) return e & ID_MASK;
       i = index.next(i);
@@ -196,14 +195,14 @@ export class PeerArena {
     if (this.index.full(this.count)) this.rehash(this.index.grownSize());
     let s = this.freeHead;
     if (s >= 0) {
-      this.freeHead = this.w[(s * this.rec + this.idAt) >> 2]!;
+      this.freeHead = this.w[(s * this.rec + this.idAt) >> 2];
     } else {
       if (this.high === this.cap) this.grow(this.cap * 2);
       s = this.high++;
     }
     const b = this.b;
     const base = s * this.rec + B_ADDR;
-    for (let k = 0; k < this.ilen; k++) b[base + k] = a[off + k]!;
+    for (let k = 0; k < this.ilen; k++) b[base + k] = a[off + k];
     b[base + this.ilen] = port >>> 8;
     b[base + this.ilen + 1] = port & 0xff;
     this.w[s * this.words] = t;

@@ -41,7 +41,7 @@ export class PrefixCounter {
 
   /** Peers of this prefix in list `ti`. `v6` selects a /64 (first 8 bytes), else /32. */
   count(ti: number, v6: boolean, addr: Uint8Array, off: number): number {
-    return this.refs[this.slot(ti, word(addr, off), v6 ? word(addr, off + 4) : 0)]!;
+    return this.refs[this.slot(ti, word(addr, off), v6 ? word(addr, off + 4) : 0)];
   }
 
   add(ti: number, v6: boolean, addr: Uint8Array, off: number): void {
@@ -55,22 +55,22 @@ export class PrefixCounter {
       this.keys[i * 3 + 2] = k1;
       this.size++;
     }
-    this.refs[i]!++;
+    this.refs[i]++;
   }
 
   remove(ti: number, v6: boolean, addr: Uint8Array, off: number): void {
     let i = this.slot(ti, word(addr, off), v6 ? word(addr, off + 4) : 0);
     if (this.refs[i] === 0) return;
-    if (--this.refs[i]! > 0) return;
+    if (--this.refs[i] > 0) return;
     this.size--;
     const mask = this.mask;
     const keys = this.keys;
     for (let j = (i + 1) & mask; this.refs[j] !== 0; j = (j + 1) & mask) {
-      const k = PrefixCounter.hash(keys[j * 3]!, keys[j * 3 + 1]!, keys[j * 3 + 2]!) & mask;
+      const k = PrefixCounter.hash(keys[j * 3], keys[j * 3 + 1], keys[j * 3 + 2]) & mask;
       const between = i <= j ? i < k && k <= j : i < k || k <= j;
       if (!between) {
         keys.copyWithin(i * 3, j * 3, j * 3 + 3);
-        this.refs[i] = this.refs[j]!;
+        this.refs[i] = this.refs[j];
         this.refs[j] = 0;
         i = j;
       }
@@ -87,11 +87,11 @@ export class PrefixCounter {
     this.mask = n - 1;
     for (let j = 0; j < oldRefs.length; j++) {
       if (oldRefs[j] === 0) continue;
-      const i = this.slot(oldKeys[j * 3]!, oldKeys[j * 3 + 1]!, oldKeys[j * 3 + 2]!);
-      this.keys[i * 3] = oldKeys[j * 3]!;
-      this.keys[i * 3 + 1] = oldKeys[j * 3 + 1]!;
-      this.keys[i * 3 + 2] = oldKeys[j * 3 + 2]!;
-      this.refs[i] = oldRefs[j]!;
+      const i = this.slot(oldKeys[j * 3], oldKeys[j * 3 + 1], oldKeys[j * 3 + 2]);
+      this.keys[i * 3] = oldKeys[j * 3];
+      this.keys[i * 3 + 1] = oldKeys[j * 3 + 1];
+      this.keys[i * 3 + 2] = oldKeys[j * 3 + 2];
+      this.refs[i] = oldRefs[j];
     }
   }
 

@@ -25,7 +25,7 @@ export class InfohashSet {
     const hashes: Buffer[] = [];
     const lines = text.split('\n');
     for (let n = 0; n < lines.length; n++) {
-      let line = lines[n]!;
+      let line = lines[n];
       const hash = line.indexOf('#');
       if (hash >= 0) line = line.slice(0, hash);
       line = line.trim();
@@ -40,8 +40,8 @@ export class InfohashSet {
     const sorted = new Uint8Array(hashes.length * 20);
     let size = 0;
     for (let i = 0; i < hashes.length; i++) {
-      if (i > 0 && hashes[i]!.equals(hashes[i - 1]!)) continue;
-      sorted.set(hashes[i]!, size * 20);
+      if (i > 0 && hashes[i].equals(hashes[i - 1])) continue;
+      sorted.set(hashes[i], size * 20);
       size++;
     }
     return new InfohashSet(sorted.subarray(0, size * 20), size);
@@ -56,7 +56,7 @@ export class InfohashSet {
       const base = mid * 20;
       let c = 0;
       for (let k = 0; k < 20; k++) {
-        c = s[base + k]! - hash[off + k]!;
+        c = s[base + k] - hash[off + k];
         if (c !== 0) break;
       }
       if (c === 0) return true;

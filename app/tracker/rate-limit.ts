@@ -72,7 +72,7 @@ export class RateLimiter {
     const stamp = this.stamp;
     let victim = base;
     for (let i = base; i < base + WAYS; i++) {
-      const f = fam[i]!;
+      const f = fam[i];
       if (f === 0) {
         // Ways fill in order and are replaced in place, so no key lives past an empty one.
         fam[i] = family;
@@ -84,7 +84,7 @@ export class RateLimiter {
         return true;
       }
       if (f === family && this.key0[i] === k0 && this.key1[i] === k1) {
-        let t = this.tokens[i]! + (now - stamp[i]!) * this.perMs;
+        let t = this.tokens[i] + (now - stamp[i]) * this.perMs;
         if (t > this.burst) t = this.burst;
         stamp[i] = now;
         if (t < 1) {
@@ -94,7 +94,7 @@ export class RateLimiter {
         this.tokens[i] = t - 1;
         return true;
       }
-      if (stamp[i]! < stamp[victim]!) victim = i;
+      if (stamp[i] < stamp[victim]) victim = i;
     }
     fam[victim] = family;
     this.key0[victim] = k0;

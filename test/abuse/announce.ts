@@ -46,7 +46,7 @@ export async function limitHits(svc: Service): Promise<Record<string, number>> {
   for (const m of bodyOf(res.data)
     .toString()
     .matchAll(/^trakx_limit_hits_total\{limit="(\w+)"\} (\d+)/gm)) {
-    out[m[1]!] = Number(m[2]);
+    out[m[1]] = Number(m[2]);
   }
   assert.ok('rate' in out, 'the limit counter is exported');
   return out;
@@ -66,8 +66,7 @@ export function peersOf(svc: Service, hash: Buffer): string[] {
         if (current !== hex) return;
         const len = family === 4 ? 4 : 16;
         const addr = Buffer.from(ap.subarray(off, off + len));
-        const port =
-          addr.length === 4 ? ap[off + 4]! * 256 + ap[off + 5]! : ap[off + 16]! * 256 + ap[off + 17]!;
+        const port = addr.length === 4 ? ap[off + 4] * 256 + ap[off + 5] : ap[off + 16] * 256 + ap[off + 17];
         dump.push(family === 4 ? `${[...addr].join('.')}:${port}` : `[${addr.toString('hex')}]:${port}`);
       },
     });

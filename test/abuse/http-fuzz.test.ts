@@ -34,8 +34,8 @@ const ids: Buffer[] = [];
 
 function goodQuery(t: number, p: number): [string, string][] {
   return [
-    ['info_hash', pct(hashes[t]!)],
-    ['peer_id', pct(ids[p]!)],
+    ['info_hash', pct(hashes[t])],
+    ['peer_id', pct(ids[p])],
     ['port', String(20000 + p)],
     ['uploaded', '0'],
     ['downloaded', '0'],
@@ -269,7 +269,7 @@ async function goodAnnounce(t: number, p: number): Promise<void> {
 }
 
 async function goodScrape(t: number): Promise<void> {
-  const res = await rawHttp(svc.httpPort, getRequest(`/scrape?info_hash=${pct(hashes[t]!)}`));
+  const res = await rawHttp(svc.httpPort, getRequest(`/scrape?info_hash=${pct(hashes[t])}`));
   assert.equal(res.status, 200);
   const d = bdecode(bodyOf(res.data)) as { files: Map<string, unknown> | Record<string, unknown> };
   assert.ok(d.files, 'scrape has files');

@@ -88,9 +88,9 @@ test('rate limiter: cost per check (reported, not asserted)', () => {
   ] as const) {
     const rl = new RateLimiter({ rate: 1e9, burst: 1e9, slots: 65536, now: clock });
     let ok = 0;
-    for (let i = 0; i < 200_000; i++) if (rl.take(i % 2 ? 6 : 4, addrs[i & 4095]!)) ok++;
+    for (let i = 0; i < 200_000; i++) if (rl.take(i % 2 ? 6 : 4, addrs[i & 4095])) ok++;
     const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) if (rl.take(i % 2 ? 6 : 4, addrs[i & 4095]!)) ok++;
+    for (let i = 0; i < n; i++) if (rl.take(i % 2 ? 6 : 4, addrs[i & 4095])) ok++;
     const ns = Number(process.hrtime.bigint() - t0) / n;
     console.log(`# rate limiter ${label}: ${ns.toFixed(1)} ns per check (${rl.bytes} bytes, 65536 slots)`);
     assert.equal(ok, 200_000 + n);
@@ -105,7 +105,7 @@ test('info_hash set: exact membership, comments, blanks, duplicates, errors name
     ...hashes.map((h, i) =>
       i % 3 === 0 ? `${h.toString('hex').toUpperCase()}  # notice ${i}` : h.toString('hex'),
     ),
-    `   ${hashes[0]!.toString('hex')}   `,
+    `   ${hashes[0].toString('hex')}   `,
   ].join('\n');
   const set = InfohashSet.parse(text);
   assert.equal(set.size, 1000, 'duplicates counted once');
@@ -118,13 +118,13 @@ test('info_hash set: exact membership, comments, blanks, duplicates, errors name
   for (let i = 0; i < 100_000; i++) assert.equal(set.has(randomBytes(20), 0), false);
   for (const h of hashes.slice(0, 100)) {
     const near = Buffer.from(h);
-    near[19]! ^= 1;
+    near[19] ^= 1;
     assert.equal(set.has(near, 0), false);
   }
   assert.equal(InfohashSet.parse('').size, 0);
-  assert.equal(InfohashSet.EMPTY.has(hashes[0]!, 0), false);
-  assert.throws(() => InfohashSet.parse(`${hashes[0]!.toString('hex')}\nnot-a-hash\n`), /line 2/);
-  assert.throws(() => InfohashSet.parse(hashes[0]!.toString('hex').slice(1)), /line 1/);
+  assert.equal(InfohashSet.EMPTY.has(hashes[0], 0), false);
+  assert.throws(() => InfohashSet.parse(`${hashes[0].toString('hex')}\nnot-a-hash\n`), /line 2/);
+  assert.throws(() => InfohashSet.parse(hashes[0].toString('hex').slice(1)), /line 1/);
 });
 
 test('prefix counter: counts per (list, /32 or /64), shrinks back to nothing', () => {
@@ -133,14 +133,14 @@ test('prefix counter: counts per (list, /32 or /64), shrinks back to nothing', (
   const b = v6([0x2001, 0xdb8, 0, 1, 9, 9, 9, 9]);
   const keys: Uint8Array[] = [];
   for (let i = 0; i < 5000; i++) keys.push(randomBytes(16));
-  for (let i = 0; i < 5000; i++) pc.add(i % 7, true, keys[i]!, 0);
+  for (let i = 0; i < 5000; i++) pc.add(i % 7, true, keys[i], 0);
   pc.add(3, true, a, 0);
   pc.add(3, true, b, 0);
   assert.equal(pc.count(3, true, a, 0), 2, 'same /64');
   assert.equal(pc.count(2, true, a, 0), 0, 'other torrent');
   pc.add(3, false, a, 0);
   assert.equal(pc.count(3, false, b, 0), 1, 'as /32, b shares its first 4 bytes with a');
-  for (let i = 0; i < 5000; i++) pc.remove(i % 7, true, keys[i]!, 0);
+  for (let i = 0; i < 5000; i++) pc.remove(i % 7, true, keys[i], 0);
   pc.remove(3, true, a, 0);
   assert.equal(pc.count(3, true, b, 0), 1);
   pc.remove(3, true, b, 0);

@@ -57,7 +57,7 @@ export function rawHttp(port: number, chunks: Buffer | Buffer[], opts: RawOption
         if (done) return;
         if (i > 0 && opts.chunkDelayMs) await new Promise((r) => setTimeout(r, opts.chunkDelayMs));
         if (done) return;
-        socket.write(parts[i]!);
+        socket.write(parts[i]);
       }
       if (opts.end !== false) socket.end();
     });

@@ -38,7 +38,7 @@ before(async () => {
       const peerId = r.bytes(20);
       for (let t = 0; t < kept.length; t++) {
         const packet = (connId: Buffer) =>
-          announcePacket({ connId, infoHash: kept[t]!, peerId, port: 40000 + p, left: p === 0 ? 0n : 50n });
+          announcePacket({ connId, infoHash: kept[t], peerId, port: 40000 + p, left: p === 0 ? 0n : 50n });
         const reply = await client.request(packet(id), svc.udpPort);
         assert.ok(reply && reply.readUInt32BE(0) === 1, 'seed announce answered');
         list.push({ client, packet });
@@ -65,7 +65,7 @@ interface Sent {
 function flip(b: Buffer, r: Rand, bits: number): Buffer {
   const out = Buffer.from(b);
   const bit = r.int(bits);
-  out[bit >> 3]! ^= 1 << (bit & 7);
+  out[bit >> 3] ^= 1 << (bit & 7);
   return out;
 }
 
@@ -197,7 +197,7 @@ async function fuzz(host: string, count: number, seed: number) {
       }
       answered += got;
       // A good announce in between: the protected swarm, as it is.
-      const g = goods[r.int(goods.length)]!;
+      const g = goods[r.int(goods.length)];
       const gid = await g.client.connect(port);
       const reply = await g.client.request(g.packet(gid), port);
       assert.ok(reply, 'good announce answered during the fuzz');

@@ -68,20 +68,20 @@ test('a report meeting every target passes every goal', () => {
 
 test('a figure past its limit fails that goal only, and the limit itself passes', () => {
   const r = passing();
-  runsOf(r, 'udp-loaded', 'trakx')[1]!.bytes_per_peer = 70; // median of 59 and 70: 64.5
-  runsOf(r, 'http', 'trakx')[0]!.close_rps = 8_500; // exactly 0.85x bare Fastify
+  runsOf(r, 'udp-loaded', 'trakx')[1].bytes_per_peer = 70; // median of 59 and 70: 64.5
+  runsOf(r, 'http', 'trakx')[0].close_rps = 8_500; // exactly 0.85x bare Fastify
   resummarize(r);
   const failed = checkGoals(r).filter((c) => c.holds !== true);
   assert.deepEqual(
     failed.map((c) => c.goal.text),
     ['RSS per peer at 1M peers over 100k torrents ≤ 64 bytes'],
   );
-  assert.equal(failed[0]!.shown, '65 B');
+  assert.equal(failed[0].shown, '65 B');
 });
 
 test('one lost reply in any run fails the lost-replies goal, though the median is 0', () => {
   const r = passing();
-  runsOf(r, 'udp-loaded', 'trakx')[1]!.lost = 1;
+  runsOf(r, 'udp-loaded', 'trakx')[1].lost = 1;
   runsOf(r, 'udp-loaded', 'trakx').push({ lost: 0 });
   resummarize(r);
   const lost = checkGoals(r).find((c) => c.goal.figure.key === 'lost')!;
@@ -104,7 +104,7 @@ test('a goal whose scenario or reference was not run is not measured, never a pa
 test('a ratio miss that bare node:dgram misses too is reported as beyond node:dgram', () => {
   const r = passing();
   // bittorrent-tracker at 28k: 4x is 112k, above bare node:dgram's 100k.
-  runsOf(r, 'udp-1m', 'bittorrent-tracker')[0]!.announce_rps = 28_000;
+  runsOf(r, 'udp-1m', 'bittorrent-tracker')[0].announce_rps = 28_000;
   resummarize(r);
   const miss = checkGoals(r).find((c) => c.holds === false)!;
   assert.equal(miss.goal.scenario, 'udp-1m');
@@ -120,7 +120,7 @@ test('a ratio miss that bare node:dgram misses too is reported as beyond node:dg
 
 test('a miss that bare node:dgram would meet gets no ceiling excuse', () => {
   const r = passing();
-  runsOf(r, 'udp-1m', 'trakx')[0]!.announce_rps = 70_000; // 3.5x bittorrent-tracker, 0.7x bare
+  runsOf(r, 'udp-1m', 'trakx')[0].announce_rps = 70_000; // 3.5x bittorrent-tracker, 0.7x bare
   resummarize(r);
   const misses = checkGoals(r)
     .filter((c) => c.holds === false)

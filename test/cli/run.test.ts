@@ -73,9 +73,9 @@ for (const entry of ENTRIES) {
       assert.equal(code, 2);
       const lines = run.stderr().trimEnd().split('\n');
       assert.equal(lines.length, 1, run.stderr());
-      assert.match(lines[0]!, /http\.port/);
-      assert.match(lines[0]!, /70000/);
-      assert.match(lines[0]!, /1 to 65535/);
+      assert.match(lines[0], /http\.port/);
+      assert.match(lines[0], /70000/);
+      assert.match(lines[0], /1 to 65535/);
     });
 
     test('an unknown command exits 2 with the usage', async () => {

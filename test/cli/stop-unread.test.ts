@@ -34,7 +34,7 @@ test('SIGTERM with clients not reading their replies: connections ended, snapsho
     await waitFor(
       'every request read',
       10_000,
-      async () => (await scrape(port, [UNREAD_HASH]))[0]!.incomplete === all,
+      async () => (await scrape(port, [UNREAD_HASH]))[0].incomplete === all,
     );
     // Bounded: SIGKILL after 8 s, which fails the exit check.
     assert.deepEqual(await run.stop(8000), { code: 0, signal: null }, run.output());

@@ -128,11 +128,11 @@ function runSwarm(
       lines.push(out.slice(0, nl));
       out = out.slice(nl + 1);
       if (lines.length === 1) {
-        const r = JSON.parse(lines[0]!) as SwarmResult;
+        const r = JSON.parse(lines[0]) as SwarmResult;
         result = r;
         step(opts.whileRunning && (() => opts.whileRunning!(r)), () => child.stdin?.write('stop\n'));
       } else if (lines.length === 2) {
-        stopsSent = (JSON.parse(lines[1]!) as { stops_sent: boolean }).stops_sent;
+        stopsSent = (JSON.parse(lines[1]) as { stops_sent: boolean }).stops_sent;
         const r = result!;
         step(opts.afterStop && (() => opts.afterStop!(r)), () => child.stdin?.end('exit\n'));
       }
@@ -235,7 +235,7 @@ async function assertDownloadThroughTracker(
   const leecherReplies = result.tracker_replies.filter((r) => r.who === 'leecher');
   assert.ok(seederReplies.length >= 1, 'the seeder got a tracker reply');
   assert.ok(
-    leecherReplies.length >= 1 && leecherReplies[0]!.num_peers >= 1,
+    leecherReplies.length >= 1 && leecherReplies[0].num_peers >= 1,
     'the tracker gave the leecher a peer',
   );
   for (const r of result.tracker_replies) assert.equal(r.url, announce);

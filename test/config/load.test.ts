@@ -397,7 +397,7 @@ describe('errors name the key, the value and what is allowed', () => {
     },
   ];
   for (const c of cases) {
-    test(`${Object.entries(c.env)[0]!.join('=')}`, () => {
+    test(`${Object.entries(c.env)[0].join('=')}`, () => {
       const err = configError(() => load({ env: c.env }));
       assert.equal(err.key, c.key);
       assert.ok(err.message.includes(c.key), err.message);

@@ -60,13 +60,13 @@ function parseV6(text: string, out: Uint8Array): boolean {
   const words: number[] = [];
   const parts = [...hp, ...tp];
   for (let i = 0; i < parts.length; i++) {
-    const p = parts[i]!;
+    const p = parts[i];
     if (p.indexOf('.') >= 0) {
       // An embedded IPv4 is the last 32 bits: last part, and not before a `::` (`1.2.3.4::`).
       if (i !== parts.length - 1 || (dbl >= 0 && tp.length === 0)) return false;
       const b = new Uint8Array(4);
       if (!parseV4(p, b, 0)) return false;
-      words.push((b[0]! << 8) | b[1]!, (b[2]! << 8) | b[3]!);
+      words.push((b[0] << 8) | b[1], (b[2] << 8) | b[3]);
       continue;
     }
     if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return false;
@@ -78,11 +78,11 @@ function parseV6(text: string, out: Uint8Array): boolean {
   if (dbl >= 0 && words.length > 7) return false;
   out.fill(0, 0, 16);
   for (let i = 0; i < headWords; i++) {
-    out[i * 2] = words[i]! >> 8;
-    out[i * 2 + 1] = words[i]! & 0xff;
+    out[i * 2] = words[i] >> 8;
+    out[i * 2 + 1] = words[i] & 0xff;
   }
   for (let i = 0; i < tailWords; i++) {
-    const w = words[headWords + i]!;
+    const w = words[headWords + i];
     const at = 8 - tailWords + i;
     out[at * 2] = w >> 8;
     out[at * 2 + 1] = w & 0xff;

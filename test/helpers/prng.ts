@@ -23,7 +23,7 @@ export class Rand {
     return Math.floor(this.next() * n);
   }
   pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)]!;
+    return items[this.int(items.length)];
   }
   bytes(n: number): Buffer {
     const b = Buffer.allocUnsafe(n);

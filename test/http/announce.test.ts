@@ -34,7 +34,7 @@ const self6 = (port: number) => `${LOOPBACK6_HEX}:${port}`;
 
 async function scrape(host: string, hash: Buffer): Promise<{ [k: string]: BValue }> {
   const d = trackerReply(await get(host, svc.httpPort, scrapePath([hash])));
-  return (d.files as { [k: string]: { [k: string]: BValue } })[hash.toString('latin1')]!;
+  return (d.files as { [k: string]: { [k: string]: BValue } })[hash.toString('latin1')];
 }
 
 for (const host of HOSTS) {

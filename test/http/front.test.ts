@@ -177,7 +177,7 @@ describe('socket front', () => {
         c.socket.write(`GET /announce?k=${i} HTTP/1.1\r\nHost: t\r\n\r\n`);
         await c.until(i + 1);
       }
-      assert.match(c.heads[0]!, /\r\nConnection: keep-alive\r\nKeep-Alive: timeout=10\r\n/);
+      assert.match(c.heads[0], /\r\nConnection: keep-alive\r\nKeep-Alive: timeout=10\r\n/);
       // A request the routes decline: node:http takes the connection from there on.
       c.socket.write('GET /heartbeat HTTP/1.1\r\nHost: t\r\n\r\n');
       await c.until(4);
@@ -335,8 +335,8 @@ describe('socket front limits', () => {
     try {
       await rawHttp(plain.port, req);
       await rawHttp(proxied.port, req);
-      assert.equal(plain.seen[0]!.xff, undefined);
-      assert.equal(proxied.seen[0]!.xff, '10.1.2.3, 10.4.5.6');
+      assert.equal(plain.seen[0].xff, undefined);
+      assert.equal(proxied.seen[0].xff, '10.1.2.3, 10.4.5.6');
     } finally {
       await shut(plain);
       await shut(proxied);

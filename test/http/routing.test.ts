@@ -94,12 +94,12 @@ test('pipelined keep-alive requests get their replies in order on one connection
   }
   assert.equal(bodies.length, 4);
   for (const body of bodies.slice(0, 3)) assert.ok('interval' in bdict(body));
-  const files = bdict(bodies[3]!).files;
+  const files = bdict(bodies[3]).files;
   for (const hash of hashes) assert.equal(entryOf(files, hash).incomplete, 1);
 });
 
 test('one announce sent every way a client opens a connection gets the same reply body', async () => {
-  // Whole heads are answered by the socket front (http-front.ts), a split head by node:http
+  // Whole heads are answered by the socket front (socket-front.ts), a split head by node:http
   // (through Fastify's route when it is not whole at first). The peer re-announces each time,
   // so every reply must be the same bytes (but for the jittered interval).
   const hash = freshHash();
@@ -128,6 +128,6 @@ test('one announce sent every way a client opens a connection gets the same repl
     // The interval is jittered per reply; everything else must be the same bytes.
     bodies.push(body.toString('latin1').replace(/8:intervali\d+e/, '8:intervali0e'));
   }
-  for (let i = 1; i < bodies.length; i++) assert.equal(bodies[i], bodies[0], sends[i]![0]);
+  for (let i = 1; i < bodies.length; i++) assert.equal(bodies[i], bodies[0], sends[i][0]);
   assert.equal(await complete(hash), 1);
 });

@@ -54,7 +54,7 @@ for (const host of HOSTS) {
     });
 
     test('every byte value comes back unchanged, and the body is Content-Length bytes', async () => {
-      // Replies are handed to Node as latin1 text (tracker-route.ts): any other encoding
+      // Replies are handed to Node as latin1 text (routes.ts): any other encoding
       // would change the bytes from 0x80 up, and with them the keys and the length.
       const hashes: Buffer[] = [];
       for (let h = 0; h < 13; h++)
@@ -90,10 +90,10 @@ for (const host of HOSTS) {
 
     test('up to scrape.maxHashes (100) hashes in one scrape', async () => {
       const hashes = Array.from({ length: 100 }, () => freshHash());
-      await announce(svc, host, { hash: hashes[57]!, id: peerId(1), port: 3001, left: 0 });
+      await announce(svc, host, { hash: hashes[57], id: peerId(1), port: 3001, left: 0 });
       const files = await scrape(host, scrapePath(hashes));
       assert.equal(Object.keys(files).length, 100);
-      assert.deepEqual(files[key(hashes[57]!)], { complete: 1, downloaded: 0, incomplete: 0 });
+      assert.deepEqual(files[key(hashes[57])], { complete: 1, downloaded: 0, incomplete: 0 });
     });
   });
 }

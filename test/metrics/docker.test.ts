@@ -67,7 +67,7 @@ describe('docker-compose.yml', () => {
       .flatMap((s) => s.volumes ?? [])
       .filter((v) => v.startsWith('./'));
     assert.ok(binds.length >= 4);
-    for (const b of binds) assert.ok(existsSync(join(ROOT, b.split(':')[0]!)), b);
+    for (const b of binds) assert.ok(existsSync(join(ROOT, b.split(':')[0])), b);
   });
 });
 
@@ -80,11 +80,11 @@ describe('Dockerfile', () => {
     .filter((l) => l && !l.startsWith('#'));
 
   it('copies only sources that exist and that .dockerignore lets through', () => {
-    const copies = [...docker.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
+    const copies = [...docker.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1].split(/\s+/));
     assert.ok(copies.length >= 6);
     for (const src of copies) {
       assert.ok(existsSync(join(ROOT, src)), `${src} exists`);
-      const top = src.split('/')[0]!;
+      const top = src.split('/')[0];
       assert.ok(!ignore.includes(top) && !ignore.includes(src), `${src} is not in .dockerignore`);
     }
     assert.ok(copies.includes('.npmrc'), '.npmrc (ignore-scripts) goes into the build');
@@ -93,9 +93,9 @@ describe('Dockerfile', () => {
   it('builds in one stage and runs production dependencies as a non-root user', () => {
     const stages = docker.split(/^FROM /m).slice(1);
     assert.equal(stages.length, 2);
-    assert.match(stages[0]!, /RUN npm ci\b/);
-    assert.match(stages[0]!, /RUN npm run build\b/);
-    const runtime = stages[1]!;
+    assert.match(stages[0], /RUN npm ci\b/);
+    assert.match(stages[0], /RUN npm run build\b/);
+    const runtime = stages[1];
     assert.match(runtime, /npm ci --omit=dev/);
     assert.match(runtime, /^COPY --from=build \/src\/dist \.\/dist$/m);
     assert.match(runtime, /^USER (?!root)\w+/m);

@@ -116,7 +116,7 @@ describe('the fast build', () => {
       const peers = second.peers as Uint8Array;
       assert.equal(peers.length, 6, 'the first peer is handed out');
       assert.deepEqual([...peers.subarray(0, 4)], [127, 0, 0, 1]);
-      assert.equal((peers[4]! << 8) | peers[5]!, 9001);
+      assert.equal((peers[4] << 8) | peers[5], 9001);
     });
 
     it('exposes the remaining metrics only', async () => {

@@ -30,7 +30,7 @@ export function readmeMetricNames(): string[] {
   assert.ok(start >= 0, 'Monitoring has a Metrics subsection');
   const end = readme.indexOf('\n##', start + 1);
   const section = readme.slice(start, end < 0 ? undefined : end);
-  return [...new Set([...section.matchAll(/`(trakx_[a-z0-9_]+)`/g)].map((m) => m[1]!))];
+  return [...new Set([...section.matchAll(/`(trakx_[a-z0-9_]+)`/g)].map((m) => m[1]))];
 }
 
 describe('metrics of a live service', () => {
@@ -104,7 +104,7 @@ describe('metrics of a live service', () => {
         s.labels.action === 'announce',
     );
     for (let i = 1; i < buckets.length; i++)
-      assert.ok(buckets[i]!.value >= buckets[i - 1]!.value, 'cumulative');
+      assert.ok(buckets[i].value >= buckets[i - 1].value, 'cumulative');
     assert.ok(value(metrics, 'trakx_request_duration_seconds_sum', labels) > 0);
   });
 

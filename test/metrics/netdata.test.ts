@@ -117,7 +117,7 @@ describe('netdata/install.sh', () => {
     const alarms = health.split(/\n(?=\s*template:)/).filter((b) => /template:/.test(b));
     assert.ok(alarms.length >= 2);
     for (const a of alarms) {
-      const on = /^\s*on:\s*(\S+)/m.exec(a)![1]!;
+      const on = /^\s*on:\s*(\S+)/m.exec(a)![1];
       assert.ok(charts.has(on), `alarm on ${on}: a context of the job`);
       const of = /\bof\s+([\w,]+)/.exec(a)?.[1];
       for (const dim of of ? of.split(',') : []) assert.ok(charts.get(on)!.has(dim), `${on} has ${dim}`);
@@ -164,7 +164,7 @@ describe("netdata's go_expvar collector reads a live tracker", () => {
       const set = (chart: string, dim: string): number => {
         const block = out.split(`BEGIN go_expvar_trakx.${chart} `)[1];
         assert.ok(block, `chart ${chart} collected`);
-        const m = new RegExp(`SET '${dim}' = (-?\\d+)`).exec(block.split('END')[0]!);
+        const m = new RegExp(`SET '${dim}' = (-?\\d+)`).exec(block.split('END')[0]);
         assert.ok(m, `${chart}.${dim} set`);
         return Number(m[1]);
       };

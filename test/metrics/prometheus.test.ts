@@ -65,7 +65,7 @@ async function getJson(url: string): Promise<unknown> {
 function figure(expr: string): string {
   const m = /^([\s\S]*?)\s*(==|!=|>=|<=|>|<)\s*-?[0-9.]+(e[+-]?\d+)?\s*$/.exec(expr.trim());
   assert.ok(m, `alert expression ends with a threshold: ${expr}`);
-  return m[1]!;
+  return m[1];
 }
 
 interface Rule {
@@ -153,7 +153,7 @@ describe('Prometheus and Grafana against a live tracker', () => {
     };
     const targets = r.data.activeTargets.filter((t) => t.labels.job === 'trakx');
     assert.equal(targets.length, 1);
-    assert.equal(targets[0]!.health, 'up', targets[0]!.lastError);
+    assert.equal(targets[0].health, 'up', targets[0].lastError);
     const peers = await query('sum(trakx_peers)');
     assert.ok(Number((peers.data!.result[0] as { value: [number, string] }).value[1]) > 0);
   });

@@ -74,7 +74,7 @@ test('a tracker sent SIGTERM keeps every peer announced before it across the res
     assert.match(second.output(), /snapshot restored/);
     assert.deepEqual(await scrape(port, hashes), before);
     // A new peer gets the restored ones, both families, addresses and ports intact.
-    const reply = await announce(port, { hash: hashes[0]!, id: peerId(999), port: 6999, from: '127.0.0.9' });
+    const reply = await announce(port, { hash: hashes[0], id: peerId(999), port: 6999, from: '127.0.0.9' });
     assert.deepEqual(compactPeers(reply, 'peers'), [
       '7f0000021770', // 127.0.0.2:6000
       '7f0000031771', // 127.0.0.3:6001

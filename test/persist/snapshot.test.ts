@@ -172,7 +172,7 @@ const DAMAGES: Damage[] = [
     name: 'bit-flipped in the body',
     damage: (b) => {
       const c = Buffer.from(b);
-      c[HEADER_SIZE + 45]! ^= 0x10;
+      c[HEADER_SIZE + 45] ^= 0x10;
       return c;
     },
     reason: /body checksum/,
@@ -181,7 +181,7 @@ const DAMAGES: Damage[] = [
     name: 'bit-flipped in the header counts',
     damage: (b) => {
       const c = Buffer.from(b);
-      c[28]! ^= 0x01;
+      c[28] ^= 0x01;
       return c;
     },
     reason: /header checksum/,
@@ -246,7 +246,7 @@ for (const d of DAMAGES) {
     assert.deepEqual(readFileSync(r.movedTo!), bad, 'original bytes preserved');
     const errors = log.lines().filter((l) => l.level === 50);
     assert.equal(errors.length, 1);
-    assert.ok(errors[0]!.msg.includes(path) && errors[0]!.msg.includes(r.movedTo!));
+    assert.ok(errors[0].msg.includes(path) && errors[0].msg.includes(r.movedTo!));
   });
 }
 

@@ -113,7 +113,7 @@ test('IPv6 entries are 18 bytes and the requester is still left out', () => {
   const sent = 7;
   assert.equal(out.pos, sent * 18);
   for (let i = 0; i < sent; i++) {
-    const port = (out.buf[i * 18 + 16]! << 8) | out.buf[i * 18 + 17]!;
+    const port = (out.buf[i * 18 + 16] << 8) | out.buf[i * 18 + 17];
     assert.notEqual(port, 2003, 'requester not returned');
     assert.equal(out.buf[i * 18], 0x20);
   }

@@ -78,7 +78,7 @@ class Collect implements PeerSink {
     this.peers.push({
       family,
       addr: Buffer.from(addrPort.subarray(addrOff, addrOff + ilen)).toString('hex'),
-      port: (addrPort[addrOff + ilen]! << 8) | addrPort[addrOff + ilen + 1]!,
+      port: (addrPort[addrOff + ilen] << 8) | addrPort[addrOff + ilen + 1],
       id: Buffer.from(peerId.subarray(idOff, idOff + 20)).toString('hex'),
     });
   }
@@ -116,7 +116,7 @@ class Visit implements SnapshotVisitor {
     assert.ok(t, 'a peer was visited before any torrent');
     const ilen = family === 4 ? 4 : 16;
     const addr = Buffer.from(addrPort.subarray(addrOff, addrOff + ilen)).toString('hex');
-    const port = (addrPort[addrOff + ilen]! << 8) | addrPort[addrOff + ilen + 1]!;
+    const port = (addrPort[addrOff + ilen] << 8) | addrPort[addrOff + ilen + 1];
     const id = Buffer.from(peerId.subarray(idOff, idOff + 20)).toString('hex');
     t.peers.push(`${family}/${addr}/${port} id=${id} seeder=${seeder} seen=${lastSeen}`);
   }
@@ -197,7 +197,7 @@ async function select(
 function listed(store: Store, hash: Buffer, family: Family): string[] {
   const t = visitAll(store).torrents.find((v) => v.hash === hash.toString('hex'));
   return (t?.peers ?? [])
-    .map((p) => p.split(' ')[0]!)
+    .map((p) => p.split(' ')[0])
     .filter((k) => k.startsWith(`${family}/`))
     .sort();
 }
@@ -238,7 +238,7 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
       assert.deepEqual(await counts(s, H), { seeders: 0, leechers: 1, downloaded: 0 });
       const v = visitAll(s).normalised();
       assert.equal(v.length, 1);
-      assert.deepEqual(v[0]!.peers, [
+      assert.deepEqual(v[0].peers, [
         `${key(4, 1, 6881)} id=${idOf(77).toString('hex')} seeder=false seen=2000`,
       ]);
     });
@@ -671,7 +671,7 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
       await announce(s, hashBuf, 4, addrOf(4, 1), 1, { hashOff: 3, id: idBuf, idOff: 7, now: 1000 });
       assert.deepEqual((await counts(s, H)).leechers, 1);
       const got = (await select(s, hashBuf.subarray(3, 23), 4, null, 0, false, 5)).peers;
-      assert.equal(got[0]!.id, idOf(8).toString('hex'));
+      assert.equal(got[0].id, idOf(8).toString('hex'));
       assert.equal(await remove(s, hashBuf, 4, addrOf(4, 1), 1, 3), true);
     });
 

@@ -12,7 +12,7 @@ function find(index: IdIndex, hashOfKey: (k: number) => number, keyOf: (id: numb
   let i = index.home(hashOfKey(key));
   let compared = 0;
   for (let d = 0; ; d++) {
-    const e = index.table[i]!;
+    const e = index.table[i];
     if (e === EMPTY) return { id: -1, compared };
     if (index.sameHome(e, d)) {
       compared++;
@@ -25,7 +25,7 @@ function find(index: IdIndex, hashOfKey: (k: number) => number, keyOf: (id: numb
 /** Every stored entry's recorded distance matches its real one (saturated at 15). */
 function checkDistances(index: IdIndex, hashOf: (id: number) => number): void {
   for (let i = 0; i < index.size; i++) {
-    const e = index.table[i]!;
+    const e = index.table[i];
     if (e === EMPTY) continue;
     const home = index.home(hashOf(e & ID_MASK));
     const d = i >= home ? i - home : i + index.size - home;
@@ -46,8 +46,8 @@ function run(label: string, size: number, hashOfKey: (k: number) => number, ops:
     const byKey = new Map<number, number>();
     const free: number[] = [];
     for (let id = size - 1; id >= 0; id--) free.push(id);
-    const hashOf = (id: number) => hashOfKey(keys[id]!);
-    const keyOf = (id: number) => keys[id]!;
+    const hashOf = (id: number) => hashOfKey(keys[id]);
+    const keyOf = (id: number) => keys[id];
     for (let n = 0; n < ops; n++) {
       const key = rand(size * 2);
       const have = byKey.get(key);

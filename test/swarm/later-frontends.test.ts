@@ -94,7 +94,7 @@ describe('frontends with a store that answers later', () => {
     const hash = freshHash();
     const paths = [1, 2, 3].map((i) => announcePath({ hash, id: Buffer.alloc(20, i), port: 9000 + i }));
     const keep = (p: string) => Buffer.from(`GET ${p} HTTP/1.1\r\nHost: t\r\n\r\n`, 'latin1');
-    const r = await rawHttp(svc.httpPort, [keep(paths[0]!), keep(paths[1]!), getRequest(paths[2]!)], {
+    const r = await rawHttp(svc.httpPort, [keep(paths[0]), keep(paths[1]), getRequest(paths[2])], {
       host: '127.0.0.1',
       timeoutMs: 5000,
       // node:http drops requests still unanswered when the client half-closes.

@@ -93,7 +93,7 @@ function datagram(rnd: () => number, id: Buffer, index: number): Buffer {
       // one flipped bit in the connection id or the action
       const b = announce();
       const bit = int(96);
-      b[bit >> 3]! ^= 1 << (bit & 7);
+      b[bit >> 3] ^= 1 << (bit & 7);
       return txid(b);
     }
     case 4: {
@@ -106,7 +106,7 @@ function datagram(rnd: () => number, id: Buffer, index: number): Buffer {
     case 5: {
       // connect with a damaged magic or trailing bytes
       const b = Buffer.concat([connectPacket(0), bytes(int(3) === 0 ? int(200) : 0)]);
-      if (int(2) === 0) b[int(8)]! ^= 1 + int(255);
+      if (int(2) === 0) b[int(8)] ^= 1 + int(255);
       return txid(b);
     }
     case 6: {

@@ -58,7 +58,7 @@ export function scrapePacket(connId: Buffer, txid: number, hashes: Buffer[]): Bu
   connId.copy(b, 0);
   b.writeUInt32BE(2, 8);
   b.writeUInt32BE(txid >>> 0, 12);
-  for (let i = 0; i < hashes.length; i++) hashes[i]!.copy(b, 16 + 20 * i);
+  for (let i = 0; i < hashes.length; i++) hashes[i].copy(b, 16 + 20 * i);
   return b;
 }
 

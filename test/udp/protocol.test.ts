@@ -35,7 +35,7 @@ describe('header', () => {
     assert.equal(hasProtocolId(connectPacket(1)), true);
     for (let i = 0; i < 8; i++) {
       const bad = Buffer.from(MAGIC);
-      bad[i]! ^= 0x01;
+      bad[i] ^= 0x01;
       assert.equal(hasProtocolId(connectPacket(1, bad)), false, `byte ${i}`);
     }
     assert.equal(hasProtocolId(connectPacket(1, Buffer.alloc(8))), false);

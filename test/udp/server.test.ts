@@ -98,7 +98,7 @@ describe('dual-stack service (udp.ip ::)', () => {
       test('error paths reply as specified and leave the store untouched', async () => {
         const before = dumpStore(svc.store);
         const forged = Buffer.from(id);
-        forged[0]! ^= 0x80;
+        forged[0] ^= 0x80;
         const port = svc.udpPort;
         const cases: [Buffer, string | null][] = [
           [connectPacket(6, Buffer.from('0000041727101981', 'hex')), 'bad prot'],

@@ -87,7 +87,7 @@ describe('AnnounceEncoder', () => {
     assert.equal(d.peers6, undefined);
     const peers = d.peers as { [k: string]: BValue }[];
     assert.equal(peers.length, 2);
-    assert.deepEqual(Object.keys(peers[0]!), ['ip', 'peer id', 'port']);
+    assert.deepEqual(Object.keys(peers[0]), ['ip', 'peer id', 'port']);
     assert.deepEqual(peers[0], { ip: Buffer.from('10.0.0.1'), 'peer id': ID_A, port: 6881 });
     assert.deepEqual(peers[1], { ip: Buffer.from('2001:db8::1'), 'peer id': ID_C, port: 443 });
   });
@@ -124,7 +124,7 @@ describe('AnnounceEncoder', () => {
     assert.deepEqual(d.peers6, Buffer.concat(six.slice(0, 3)));
     assert.equal(enc.compact4?.pos, 18, 'the fast-path target is the same buffer');
     const dictEnc = new AnnounceEncoder(1).begin(false, false);
-    for (let i = 0; i < 500; i++) feed(dictEnc, [[4, four[i % 300]!, ID_C]]);
+    for (let i = 0; i < 500; i++) feed(dictEnc, [[4, four[i % 300], ID_C]]);
     assert.equal((bdict(dictEnc.finish(FIELDS, EXT4, 4)).peers as unknown[]).length, 500);
   });
 

@@ -93,7 +93,7 @@ describe('BencodeWriter', () => {
       taken.push(w.take());
       expected.push(`d1:ni${i}e1:s${payload.length}:${payload.toString('latin1')}e`);
     }
-    for (let i = 0; i < taken.length; i++) assert.equal(taken[i]!.toString('latin1'), expected[i]);
+    for (let i = 0; i < taken.length; i++) assert.equal(taken[i].toString('latin1'), expected[i]);
     assert.ok(new Set(taken.map((b) => b.buffer)).size > 1, 'new buffers were started');
     assert.ok(w.buf.length <= 8192 * 8, `the buffer stays near its size (${w.buf.length})`);
   });

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatDuration, parseDuration } from '../../app/config/duration.ts';
+import { parseDuration } from '../../app/config/duration.ts';
 
 describe('parseDuration', () => {
   const good: [unknown, number][] = [
@@ -58,7 +58,7 @@ describe('parseDuration', () => {
   }
 });
 
-describe('formatDuration', () => {
+describe('parseDuration of whole units', () => {
   const cases: [number, string][] = [
     [0, '0s'],
     [1, '1s'],
@@ -72,8 +72,7 @@ describe('formatDuration', () => {
     [86400, '24h'],
   ];
   for (const [seconds, text] of cases) {
-    test(`${seconds} → ${text}, and back`, () => {
-      assert.equal(formatDuration(seconds), text);
+    test(`${text} → ${seconds}`, () => {
       assert.equal(parseDuration(text), seconds);
     });
   }

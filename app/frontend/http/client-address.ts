@@ -44,7 +44,7 @@ export class ClientAddress {
       const header = Array.isArray(forwarded) ? forwarded.join(',') : forwarded;
       const parts = header.split(',');
       for (let i = parts.length - 1; i >= 0; i--) {
-        const candidate = parts[i]!.trim();
+        const candidate = parts[i].trim();
         if (i > 0 && this.isTrusted(candidate)) continue;
         return parseAddress(candidate, out);
       }
@@ -61,7 +61,7 @@ export class ClientAddress {
       this.lastFamily = family;
     }
     const b = this.lastBytes;
-    for (let i = 0; i < 16; i++) out[i] = b[i]!;
+    for (let i = 0; i < 16; i++) out[i] = b[i];
     return this.lastFamily;
   }
 

@@ -38,8 +38,8 @@ export function registerScrape(routes: TrackerRoutes, deps: HttpTrackerDeps): vo
     if (tracker.answersLater) return scrapeLater(hashes);
     encoder.begin();
     for (let i = 0; i < hashes.length; i++) {
-      const h = hashes[i]!;
-      if (i > 0 && h.equals(hashes[i - 1]!)) continue;
+      const h = hashes[i];
+      if (i > 0 && h.equals(hashes[i - 1])) continue;
       tracker.scrape(h, 0, counts);
       encoder.file(h, 0, counts.seeders, counts.downloaded, counts.leechers);
     }
@@ -48,13 +48,13 @@ export function registerScrape(routes: TrackerRoutes, deps: HttpTrackerDeps): vo
 
   /** Every hash asked at once of a store that answers later; its own encoder. */
   async function scrapeLater(hashes: Buffer[]): Promise<Buffer> {
-    const unique = hashes.filter((h, i) => i === 0 || !h.equals(hashes[i - 1]!));
+    const unique = hashes.filter((h, i) => i === 0 || !h.equals(hashes[i - 1]));
     const all = await Promise.all(
       unique.map((h) => tracker.scrape(h, 0, { seeders: 0, leechers: 0, downloaded: 0 })),
     );
     const own = new ScrapeEncoder().begin();
     for (let i = 0; i < unique.length; i++) {
-      own.file(unique[i]!, 0, all[i]!.seeders, all[i]!.downloaded, all[i]!.leechers);
+      own.file(unique[i], 0, all[i].seeders, all[i].downloaded, all[i].leechers);
     }
     return own.finish();
   }

@@ -62,7 +62,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
   const idleMs = Math.max(1, Math.round(limits.idleTimeout * 1000));
   // Socket inactivity backstop (e.g. a client that stops reading its replies).
   const stallMs = requestMs + idleMs;
-  // Set once Fastify exists: the tracker routes answer ahead of it (tracker-route.ts).
+  // Set once Fastify exists: the tracker routes answer ahead of it (routes.ts).
   let routes: TrackerRoutes | undefined;
   // One per listening server (Fastify builds a second one for a second address).
   const fronts: TrackerFront[] = [];
@@ -137,8 +137,8 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     // Tracker requests are GETs: no legitimate request has a body worth buffering.
     bodyLimit: 4096,
     clientErrorHandler: clientError,
-    // No Fastify logger: it would build a child logger for every request (measured
-    // ~20 % of an announce's CPU). The few things worth logging go to opts.logger.
+    // No Fastify logger: it would build a child logger for every request. The few things
+    // worth logging go to opts.logger.
     logger: false,
     // The tracker routes decode the raw query themselves (binary-safe).
     routerOptions: { querystringParser: () => ({}) },

@@ -1,13 +1,8 @@
-// Tracker GETs answered on the socket itself. node:http's work per request (parser
-// callbacks, IncomingMessage, ServerResponse, header objects, stream plumbing) costs about
-// as much as an announce, and its set-up per connection more again, which a client that
-// opens a connection per announce (libtorrent sends `Connection: close`) pays every time.
-// So the bytes of every new connection are read here first: each whole GET head of a
-// tracker route (protocol/http-head.ts) is answered at once, keep-alive or close. At the
-// first thing that is not that (a partial head, another path or method, a body, a client
-// not reading its replies) the connection is handed to node:http with the unread bytes put
-// back, and node:http serves the rest of it as if it had read them itself, limits, errors
-// and all.
+// Tracker GETs answered on the socket itself, since node:http's work per request and per
+// connection costs about as much as an announce. Each whole GET head of a tracker route
+// at the start of a connection is answered here (routes.ts answer()); at the first thing
+// that is not one (a partial head, another path or method, a body, a client not reading
+// its replies) the connection goes to node:http with the unread bytes put back.
 
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
@@ -49,9 +44,8 @@ export class TrackerFront {
   /** Connections answered with a close whose replies the client has not read yet. */
   private readonly unread = new Set<Socket>();
   /**
-   * Kept connections' next requests, answered together (burst.ts: ~20 % less CPU per
-   * keep-alive announce in alternated A/B runs). A first packet is answered at once: its
-   * connection's set-up is its cost, which a burst does not share (see tracker-route.ts).
+   * Kept connections' next requests, answered together (burst.ts). A first packet is
+   * answered at once: its connection's set-up is its cost, which a burst does not share.
    */
   private readonly burst: Burst<Socket, null, null>;
   /** The chunk each connection in the burst brought; its next chunks wait in its stream. */
@@ -167,7 +161,7 @@ export class TrackerFront {
         this.opts.forwarded ? head.forwardedFor(chunk) : undefined,
       );
       if (body === null) break;
-      // One string write, as node:http makes for a latin1 body (see tracker-route.ts).
+      // One string write, as node:http makes for a latin1 body (see routes.ts).
       const prefix = this.prefix(head.closes);
       socket.write(`${prefix}${body.length}\r\n\r\n${body.toString('latin1')}`, 'latin1');
       if (head.closes) {

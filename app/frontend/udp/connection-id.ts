@@ -80,18 +80,18 @@ export class ConnectionIds {
     this.sign(addr, family, port, bucket);
     out[at] = bucket & 0xff;
     const tag = this.tag;
-    for (let k = 0; k < 7; k++) out[at + 1 + k] = tag[k]!;
+    for (let k = 0; k < 7; k++) out[at + 1 + k] = tag[k];
   }
 
   /** Whether id[at, at + 8) was issued to (addr, port) and has not expired. */
   check(id: Uint8Array, at: number, addr: Uint8Array, family: Family, port: number): boolean {
     const bucket = this.bucket();
-    const age = (bucket - id[at]!) & 0xff;
+    const age = (bucket - id[at]) & 0xff;
     if (age > this.maxAge) return false;
     this.sign(addr, family, port, bucket - age);
     const tag = this.tag;
     let diff = 0;
-    for (let k = 0; k < 7; k++) diff |= tag[k]! ^ id[at + 1 + k]!;
+    for (let k = 0; k < 7; k++) diff |= tag[k] ^ id[at + 1 + k];
     return diff === 0;
   }
 
@@ -101,12 +101,12 @@ export class ConnectionIds {
       for (let k = 0; k < 10; k++) m[k] = 0;
       m[10] = 0xff;
       m[11] = 0xff;
-      m[12] = addr[0]!;
-      m[13] = addr[1]!;
-      m[14] = addr[2]!;
-      m[15] = addr[3]!;
+      m[12] = addr[0];
+      m[13] = addr[1];
+      m[14] = addr[2];
+      m[15] = addr[3];
     } else {
-      for (let k = 0; k < 16; k++) m[k] = addr[k]!;
+      for (let k = 0; k < 16; k++) m[k] = addr[k];
     }
     m[16] = port >>> 8;
     m[17] = port;

@@ -5,7 +5,7 @@
 // 64-bit words and allocates nothing.
 
 function le32(b: Uint8Array, off: number): number {
-  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
+  return (b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (b[off + 3] << 24)) >>> 0;
 }
 
 export class SipHash24 {
@@ -23,21 +23,21 @@ export class SipHash24 {
     const k = this.k;
     // v0..v3 as lo/hi halves, in locals: one loop runs every SipRound, absorbing message
     // word w before round 2w and after round 2w + 1, then the 4 finalization rounds.
-    let v0l = k[0]! ^ 0x70736575;
-    let v0h = k[1]! ^ 0x736f6d65;
-    let v1l = k[2]! ^ 0x6e646f6d;
-    let v1h = k[3]! ^ 0x646f7261;
-    let v2l = k[0]! ^ 0x6e657261;
-    let v2h = k[1]! ^ 0x6c796765;
-    let v3l = k[2]! ^ 0x79746573;
-    let v3h = k[3]! ^ 0x74656462;
+    let v0l = k[0] ^ 0x70736575;
+    let v0h = k[1] ^ 0x736f6d65;
+    let v1l = k[2] ^ 0x6e646f6d;
+    let v1h = k[3] ^ 0x646f7261;
+    let v2l = k[0] ^ 0x6e657261;
+    let v2h = k[1] ^ 0x6c796765;
+    let v3l = k[2] ^ 0x79746573;
+    let v3h = k[3] ^ 0x74656462;
     const full = len >>> 3;
     // The last word: the remaining bytes, and len mod 256 in the top byte.
     let tailLo = 0;
     let tailHi = (len & 0xff) << 24;
     const tail = off + full * 8;
     for (let j = 0; j < (len & 7); j++) {
-      const byte = msg[tail + j]!;
+      const byte = msg[tail + j];
       if (j < 4) tailLo |= byte << (8 * j);
       else tailHi |= byte << (8 * (j - 4));
     }
