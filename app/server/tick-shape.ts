@@ -1,8 +1,9 @@
 // Keeps the hidden class of Node's nextTick entries alive for the life of the process.
 //
 // process.nextTick queues each callback as an object literal with computed symbol keys
-// ({[async_id_symbol]: …, [trigger_async_id_symbol]: …, callback, args}); Node's streams
-// call it a few times per HTTP reply. V8 holds the map transitions such a literal walks
+// ({[async_id_symbol]: …, [trigger_async_id_symbol]: …, callback, args}; Node 24 adds
+// the async context frame as a third symbol key). Node's streams call it a few times per
+// HTTP reply. V8 holds the map transitions such a literal walks
 // only weakly, and tick objects live for microseconds, so a full collection that runs
 // while none is queued can free those maps. In our profiles the literal then never
 // settled again: every nextTick went through V8's runtime for the rest of the process
