@@ -10,7 +10,7 @@ const outdir = fast ? 'dist-fast' : 'dist';
 const common = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node24',
   format: 'esm',
   packages: 'external',
   minifySyntax: true,
