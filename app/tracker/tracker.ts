@@ -117,25 +117,17 @@ export class Tracker {
     if (this.deny === null && this.allow === null) return 0;
     const refused = (h: Uint8Array, o: number) =>
       this.deny?.has(h, o) === true || (this.allow !== null && !this.allow.has(h, o));
-    const peers: { hash: Uint8Array; family: Family; addr: Uint8Array; port: number }[] = [];
-    let current: Uint8Array | null = null;
-    let torrents = 0;
+    const hashes: Uint8Array[] = [];
     const visitor: SnapshotVisitor = {
       torrent(hash, off) {
-        current = refused(hash, off) ? hash.slice(off, off + 20) : null;
-        if (current !== null) torrents++;
+        if (refused(hash, off)) hashes.push(hash.slice(off, off + 20));
       },
-      peer(family, addrPort, off) {
-        if (current === null) return;
-        const len = family === 4 ? 4 : 16;
-        const addr = addrPort.slice(off, off + len);
-        const port = (addrPort[off + len]! << 8) | addrPort[off + len + 1]!;
-        peers.push({ hash: current, family, addr, port });
-      },
+      peer() {},
     };
     for (let from = 0; from >= 0; ) from = this.store.visit(from, 4096, visitor);
-    for (const p of peers) this.store.remove(p.hash, 0, p.family, p.addr, p.port);
-    return torrents;
+    // Dropped whole: a refused torrent keeps no count-only record either.
+    for (const h of hashes) this.store.drop(h, 0);
+    return hashes.length;
   }
 
   validate(req: AnnounceRequest): Failure | null {
