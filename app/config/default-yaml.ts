@@ -75,7 +75,8 @@ db:
   trim: 1m
   # per torrent and address family; the stalest peer is evicted beyond it
   maxPeersPerTorrent: 50000
-  # announces for new torrents beyond this get a failure reason
+  # torrents kept, count-only records (kept for their downloaded count) included;
+  # when full the longest-idle of those gives way, else new torrents are refused
   maxTorrents: 2000000
   backup:
     # periodic snapshot to disk; 0 turns it off

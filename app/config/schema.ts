@@ -254,7 +254,8 @@ export const configSchema = {
           // The store keeps torrent ids in 24 bits (app/swarm/peer-arena.ts).
           maximum: 16777215,
           default: 2000000,
-          description: 'Torrents kept; an announce for a new torrent beyond it gets a failure reason.',
+          description:
+            'Torrents kept, count-only records included; when full, the longest-idle count-only record makes room, else a new torrent gets a failure reason.',
         },
         backup: {
           type: 'object',

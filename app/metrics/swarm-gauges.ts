@@ -21,6 +21,14 @@ export function registerSwarmGauges(registry: Registry, store: StoreAdmin): void
     },
   });
   new Gauge({
+    name: 'trakx_torrents_count_only',
+    help: 'Torrents without peers kept for their downloaded count (not in trakx_torrents; within db.maxTorrents).',
+    registers,
+    collect() {
+      this.set(store.totals().countOnly);
+    },
+  });
+  new Gauge({
     name: 'trakx_peers',
     help: 'Peers stored, by address family.',
     labelNames: ['family'],

@@ -1,14 +1,15 @@
-// The snapshot file format, version 1. Everything is little-endian except addresses and
-// ports, which keep the compact wire form (network byte order) they have in the store.
+// The snapshot file format, version 2 (version 1 is still read). Everything is
+// little-endian except addresses and ports, which keep the compact wire form (network
+// byte order) they have in the store.
 //
 // Header, 64 bytes:
 //   off size
 //     0    8  magic "TRAKXDB\0"
-//     8    2  format version (u16) = 1
+//     8    2  format version (u16) = 2
 //    10    2  header size (u16) = 64
 //    12    4  flags (u32), 0; reserved
 //    16    8  created (u64): unix milliseconds when the save started
-//    24    4  torrents in the body (u32)
+//    24    4  torrents in the body (u32), count-only records included
 //    28    4  IPv4 peers in the body (u32)
 //    32    4  IPv6 peers in the body (u32)
 //    36    4  CRC-32 of the body (u32)
@@ -17,7 +18,11 @@
 //    60    4  CRC-32 of header bytes 0..59 (u32)
 //
 // Body: one record per torrent, each followed by its peers, IPv4 first:
-//   torrent (32 bytes): info_hash[20] downloaded u32 ipv4_peers u32 ipv6_peers u32
+//   torrent (36 bytes): info_hash[20] downloaded u32 ipv4_peers u32 ipv6_peers u32
+//     idle_since u32
+//   idle_since: for a count-only record (no peers, kept for its downloaded count), unix
+//     seconds since it has had no peer; restore keeps them in that order, so the
+//     longest-idle still gives way first. 0 for a torrent with peers.
 //   IPv4 peer (31 bytes): address[4] port[2] peer_id[20] flags u8 last_seen u32
 //   IPv6 peer (43 bytes): address[16] port[2] peer_id[20] flags u8 last_seen u32
 //   flags: bit 0 = seeder; other bits are written as 0 and ignored on read.
@@ -27,13 +32,18 @@
 // disagree with the data (trakx's format broke exactly there when IPv6 came, its #43).
 // A change to any of this gets a new version number; readers refuse versions they do
 // not know instead of guessing.
+//
+// Version 1 is version 2 without idle_since: 32-byte torrent records, and never a
+// torrent without peers (such a torrent was not kept then).
 
 import { crc32 } from 'node:zlib';
 
 export const MAGIC = Buffer.from('TRAKXDB\0', 'latin1');
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 export const HEADER_SIZE = 64;
-export const TORRENT_SIZE = 32;
+export const TORRENT_SIZE = 36;
+/** Torrent records of version 1 files, which lack idle_since. */
+export const TORRENT_SIZE_V1 = 32;
 export const PEER4_SIZE = 31;
 export const PEER6_SIZE = 43;
 export const FLAG_SEEDER = 1;
@@ -67,6 +77,11 @@ export function encodeHeader(h: SnapshotHeader, out: Buffer): Buffer {
   return out;
 }
 
+/** Bytes of a torrent record in a file of the given (supported) format version. */
+export function torrentSize(version: number): number {
+  return version === 1 ? TORRENT_SIZE_V1 : TORRENT_SIZE;
+}
+
 /** Parse and check a header (not the body). Throws SnapshotError. */
 export function decodeHeader(buf: Buffer): SnapshotHeader {
   if (buf.length < HEADER_SIZE) {
@@ -77,8 +92,10 @@ export function decodeHeader(buf: Buffer): SnapshotHeader {
   if (!buf.subarray(0, MAGIC.length).equals(MAGIC))
     throw new SnapshotError('not a trakx snapshot (bad magic)');
   const version = buf.readUInt16LE(8);
-  if (version !== FORMAT_VERSION)
-    throw new SnapshotError(`unsupported format version ${version} (this trakx reads ${FORMAT_VERSION})`);
+  if (version !== FORMAT_VERSION && version !== 1)
+    throw new SnapshotError(
+      `unsupported format version ${version} (this trakx reads 1 and ${FORMAT_VERSION})`,
+    );
   if (buf.readUInt32LE(60) !== crc32(buf.subarray(0, 60)))
     throw new SnapshotError('header checksum mismatch');
   if (buf.readUInt16LE(10) !== HEADER_SIZE) throw new SnapshotError('bad header size');

@@ -1,5 +1,6 @@
 // Restores the swarms at start-up, before the tracker listens. Peers that expired while
-// the tracker was down are dropped. A snapshot that cannot be used (truncated, checksum
+// the tracker was down are dropped (a torrent they leave empty keeps its downloaded
+// count as a count-only record). A snapshot that cannot be used (truncated, checksum
 // mismatch, unknown version, unreadable) is moved aside as `<path>.corrupt-<unix time>`
 // and the tracker starts empty: it never refuses to start over a bad file, and the bad
 // file is kept for inspection instead of being overwritten by the next save.
@@ -26,6 +27,8 @@ export interface RestoreResult {
   peers: number;
   expired: number;
   skipped: number;
+  /** Count-only records (torrents without peers, kept for their downloaded count). */
+  countOnly: number;
   /** Where a bad snapshot was moved. */
   movedTo?: string;
   /** Why the snapshot could not be used. */
@@ -34,7 +37,14 @@ export interface RestoreResult {
 
 export function restoreSnapshot(store: LocalStore, opts: RestoreOptions): RestoreResult {
   const { path, logger } = opts;
-  const result: RestoreResult = { outcome: 'missing', torrents: 0, peers: 0, expired: 0, skipped: 0 };
+  const result: RestoreResult = {
+    outcome: 'missing',
+    torrents: 0,
+    peers: 0,
+    expired: 0,
+    skipped: 0,
+    countOnly: 0,
+  };
   for (const stale of removeStaleTemps(path)) logger.info({ file: stale }, 'removed an unfinished snapshot');
 
   let buf: Buffer;
@@ -59,6 +69,7 @@ export function restoreSnapshot(store: LocalStore, opts: RestoreOptions): Restor
         path,
         saved: new Date(header.created).toISOString(),
         torrents: applied.torrents,
+        countOnly: applied.countOnly,
         peers: applied.peers,
         expired: applied.expired,
         skipped: applied.skipped,

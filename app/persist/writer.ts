@@ -54,13 +54,14 @@ export class BodyWriter implements SnapshotVisitor {
     this.open = -1;
   }
 
-  torrent(infoHash: Uint8Array, hashOff: number, downloaded: number): void {
+  torrent(infoHash: Uint8Array, hashOff: number, downloaded: number, idleSince: number): void {
     this.closeTorrent();
     this.reserve(TORRENT_SIZE);
     const b = this.buf;
     const o = this.length;
     for (let k = 0; k < 20; k++) b[o + k] = infoHash[hashOff + k];
     b.writeUInt32LE(downloaded >>> 0, o + 20);
+    b.writeUInt32LE(idleSince >>> 0, o + 32);
     this.open = o;
     this.open4 = 0;
     this.open6 = 0;

@@ -107,7 +107,7 @@ export class MemoryStore implements LocalStore {
     const hint = arena.peek(tk, addr, 0, port);
     let t = torrents.find(hash, hashOff, tk);
     if (t < 0) {
-      if (torrents.size >= this.opts.maxTorrents) return PUT_TORRENT_LIMIT;
+      if (torrents.size >= this.opts.maxTorrents && !this.evictCountOnly()) return PUT_TORRENT_LIMIT;
       t = torrents.insert(hash, hashOff, tk);
     }
     let s = hint >= 0 && arena.matches(hint, t, addr, 0, port) ? hint : arena.find(t, tk, addr, 0, port);
@@ -123,6 +123,8 @@ export class MemoryStore implements LocalStore {
         this.evictStalest(t, f);
         result = PUT_EVICTED;
       }
+      // A count-only record getting a peer is a torrent again, its lists still empty.
+      if (torrents.isCountOnly(t)) torrents.revive(t);
       s = arena.insert(t, tk, addr, 0, port);
       this.listAdd(t, f, s, seeder);
       if (prefixes !== null) prefixes.add(t * 2 + f, f === 1, addr, 0);
@@ -295,6 +297,35 @@ export class MemoryStore implements LocalStore {
     return true;
   }
 
+  keepCount(hash: Uint8Array, hashOff: number, downloaded: number, idleSince: number): boolean {
+    const torrents = this.torrents;
+    const tk = torrentKey(hash, hashOff);
+    let t = torrents.find(hash, hashOff, tk);
+    if (t >= 0) {
+      if (downloaded > torrents.downloaded(t)) torrents.rec[t * T_WORDS + T_DOWNLOADED] = downloaded;
+      return true;
+    }
+    if (downloaded === 0) return false;
+    if (torrents.size >= this.opts.maxTorrents && !this.evictCountOnly()) return false;
+    t = torrents.insert(hash, hashOff, tk);
+    torrents.rec[t * T_WORDS + T_DOWNLOADED] = downloaded;
+    torrents.retire(t, idleSince);
+    return true;
+  }
+
+  drop(hash: Uint8Array, hashOff: number): boolean {
+    const t = this.torrents.lookup(hash, hashOff);
+    if (t < 0) return false;
+    const rec = this.torrents.rec;
+    for (let f = 0; f < 2; f++) {
+      const r = t * T_WORDS + f;
+      // From the end of the list, so no removal moves another peer.
+      while (rec[r + T_COUNT] > 0) this.removeSlot(f, this.pool.data[rec[r + T_OFF] + rec[r + T_COUNT] - 1]);
+    }
+    this.torrents.release(t);
+    return true;
+  }
+
   sweep(cutoff: number, budget: number): boolean {
     while (budget > 0) {
       const f = this.sweepFamily;
@@ -327,7 +358,7 @@ export class MemoryStore implements LocalStore {
     for (; t < tt.high && seen < maxTorrents; t++) {
       if (!tt.live(t)) continue;
       seen++;
-      visitor.torrent(tt.bytes, tt.hashOff(t), tt.downloaded(t));
+      visitor.torrent(tt.bytes, tt.hashOff(t), tt.downloaded(t), tt.isCountOnly(t) ? tt.idleSince(t) : 0);
       for (let f = 0; f < 2; f++) {
         const r = t * T_WORDS + f;
         const n = tt.rec[r + T_COUNT];
@@ -354,7 +385,8 @@ export class MemoryStore implements LocalStore {
 
   totals(): StoreTotals {
     return {
-      torrents: this.torrents.size,
+      torrents: this.torrents.size - this.torrents.countOnly,
+      countOnly: this.torrents.countOnly,
       peers4: this.arenas[0].count,
       peers6: this.arenas[1].count,
       seeders4: this.seedTotals[0],
@@ -504,10 +536,23 @@ export class MemoryStore implements LocalStore {
     this.removeSlot(f, oldest);
   }
 
-  /** A torrent left with no peer is freed at once (its downloaded count goes with it). */
+  /**
+   * A torrent left with no peer becomes a count-only record if it has completions
+   * (scrape's downloaded never goes back), and is freed otherwise.
+   */
   private releaseIfEmpty(t: number): void {
-    const rec = this.torrents.rec;
+    const torrents = this.torrents;
     const r = t * T_WORDS + T_COUNT;
-    if (rec[r] === 0 && rec[r + 1] === 0) this.torrents.release(t);
+    if (torrents.rec[r] !== 0 || torrents.rec[r + 1] !== 0) return;
+    if (torrents.downloaded(t) !== 0) torrents.retire(t, this.clock);
+    else torrents.release(t);
+  }
+
+  /** The table is full: the longest-idle count-only record makes room, if there is one. */
+  private evictCountOnly(): boolean {
+    const t = this.torrents.oldestCountOnly();
+    if (t < 0) return false;
+    this.torrents.release(t);
+    return true;
   }
 }

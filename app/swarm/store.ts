@@ -6,13 +6,18 @@
 // Keys: a torrent is its 20-byte info_hash; a peer is (info_hash, address, port), so a
 // peer_id reused from another address never overwrites that address's entry. IPv4 and
 // IPv6 peers live in separate lists (`family` 4 or 6).
+//
+// A torrent that loses its last peer is forgotten unless it has completions; then it is
+// kept as a count-only record (no peers, its downloaded count), so scrape's downloaded
+// never goes back (BEP 48). Count-only records count toward db.maxTorrents; when the
+// table is full, the one idle longest gives way to a new torrent before any is refused.
 
 import type { Family } from '../bittorrent/family.ts';
 import type { Later } from '../bittorrent/later.ts';
 import type { PeerSink, SwarmCounts } from '../bittorrent/peer-sink.ts';
 
 export const PUT_OK = 0;
-/** The torrent is new and db.maxTorrents torrents already exist. */
+/** The torrent is new and db.maxTorrents torrents, none of them count-only, already exist. */
 export const PUT_TORRENT_LIMIT = 1;
 /** Stored, but the torrent had db.maxPeersPerTorrent peers: the stalest was evicted. */
 export const PUT_EVICTED = 2;
@@ -22,7 +27,11 @@ export type PutResult = typeof PUT_OK | typeof PUT_TORRENT_LIMIT | typeof PUT_EV
 
 /** What a snapshot sees of each torrent and peer (see app/persist/). */
 export interface SnapshotVisitor {
-  torrent(infoHash: Uint8Array, hashOff: number, downloaded: number): void;
+  /**
+   * `idleSince`: for a count-only record (no peers follow), unix seconds since it has had
+   * no peer; 0 for a torrent with peers.
+   */
+  torrent(infoHash: Uint8Array, hashOff: number, downloaded: number, idleSince: number): void;
   peer(
     family: Family,
     addrPort: Uint8Array,
@@ -36,7 +45,10 @@ export interface SnapshotVisitor {
 
 /** Live totals. Seeders and leechers are not maintained in the `fast` build (they read 0 there). */
 export interface StoreTotals {
+  /** Torrents with peers. */
   torrents: number;
+  /** Count-only records (no peers, kept for their downloaded count). */
+  countOnly: number;
   peers4: number;
   peers6: number;
   seeders4: number;
@@ -83,33 +95,53 @@ export interface SwarmStore {
    */
   announce(op: PeerAnnounce, counts: SwarmCounts, sink: PeerSink): Later<PutResult>;
 
-  /** Remove the peer (event=stopped), then fill `counts`. Answers whether it existed. */
+  /**
+   * Remove the peer (event=stopped), then fill `counts`. Answers whether it existed. A
+   * torrent left without peers stays as a count-only record if it has completions and
+   * is forgotten otherwise.
+   */
   remove(op: PeerAnnounce, counts: SwarmCounts): Later<boolean>;
 
-  /** Seeders and leechers of both families plus the downloaded count; zeros if unknown. */
+  /**
+   * Seeders and leechers of both families plus the downloaded count (of a count-only record
+   * too); zeros if unknown.
+   */
   counts(hash: Uint8Array, hashOff: number, out: SwarmCounts): Later<SwarmCounts>;
 }
 
 /** Upkeep of the process's own store: synchronous, never on a request's path. */
 export interface StoreAdmin {
   /**
-   * Set the downloaded count of a torrent that has peers (snapshot restore: peers are
-   * put first, since a torrent without peers is not kept). Returns whether it exists.
+   * Set the downloaded count of a known torrent or count-only record (snapshot restore:
+   * peers are put first, then their torrent's saved count). Returns whether it exists.
    */
   setDownloaded(hash: Uint8Array, hashOff: number, downloaded: number): boolean;
 
   /**
+   * Keep a count-only record idle since `idleSince` (unix seconds), the newest in idle
+   * order (snapshot restore, oldest first). A known torrent's count is raised to
+   * `downloaded` if lower instead. Returns false, changing nothing, when `downloaded` is 0
+   * or the table is full of torrents with peers.
+   */
+  keepCount(hash: Uint8Array, hashOff: number, downloaded: number, idleSince: number): boolean;
+
+  /** Forget a torrent, peers and count (one the info_hash lists refuse). Returns whether it existed. */
+  drop(hash: Uint8Array, hashOff: number): boolean;
+
+  /**
    * Remove peers last seen before `cutoff` (unix seconds), looking at no more than
-   * `budget` peer slots, continuing where the previous call stopped. Returns true when
-   * the pass over the whole store is complete (the next call starts a new one).
+   * `budget` peer slots, continuing where the previous call stopped; a torrent emptied
+   * so goes as after remove(). Returns true when the pass over the whole store is
+   * complete (the next call starts a new one).
    */
   sweep(cutoff: number, budget: number): boolean;
 
   /**
-   * Visit torrents starting at position `from`, at most `maxTorrents` of them, each with
-   * its peers. Returns the position to continue from, or -1 when done. Positions stay
-   * valid across calls as long as the caller does not yield to other work in between
-   * (snapshots either run in one go or accept that churn between chunks is missed).
+   * Visit torrents and count-only records starting at position `from`, at most
+   * `maxTorrents` of them, each with its peers. Returns the position to continue from,
+   * or -1 when done. Positions stay valid across calls as long as the caller does not
+   * yield to other work in between (snapshots either run in one go or accept that churn
+   * between chunks is missed).
    */
   visit(from: number, maxTorrents: number, visitor: SnapshotVisitor): number;
 

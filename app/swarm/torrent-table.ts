@@ -5,6 +5,13 @@
 // cache misses.
 //
 // Field f of family `fam` of torrent t: rec[t * T_WORDS + FIELD + fam].
+//
+// A torrent that loses its last peer but has completions stays as a count-only record,
+// so scrape's `downloaded` never goes back (BEP 48). It has no lists, so its list words
+// hold its place in the idle queue instead: count-only records in the order they lost
+// their last peer, the longest-idle first, which is the one that gives way when the
+// table is full. A scrape only reads a record and a new peer takes it out of the queue,
+// so queue order is idle order: exact LRU with O(1) updates, no timestamps compared.
 
 import { grown, i32 } from './big-array.ts';
 import { hashBytes } from './hash.ts';
@@ -18,8 +25,13 @@ const T_BYTES = T_WORDS * 4;
 const T_HASH = 0;
 /** Completed downloads (a u32: read with >>> 0). */
 export const T_DOWNLOADED = 5;
-/** 1 for a live torrent. */
-const T_LIVE = 6;
+/** FREE, ACTIVE or COUNT_ONLY. */
+const T_STATE = 6;
+const FREE = 0;
+/** Has peers, or is about to get its first. */
+const ACTIVE = 1;
+/** No peers, kept for its downloaded count. */
+const COUNT_ONLY = 2;
 /** Per family: list offset in the pool, -1 for none (for free torrents: next free id). */
 export const T_OFF = 7;
 /** Per family: peers in the list; seeders first, then leechers. */
@@ -30,6 +42,11 @@ export const T_SEEDERS = 11;
 export const T_CLS = 13;
 /** The info_hash's keyed hash (torrentKey), kept for rehashing and for peer lookups. */
 const T_KEY = 15;
+/** Count-only records only: the idle queue's links (-1 at its ends), in the T_OFF words… */
+const T_PREV = T_OFF;
+const T_NEXT = T_OFF + 1;
+/** …and since when (unix seconds) the record has had no peer, in a T_CLS word. */
+const T_IDLE = T_CLS;
 
 /**
  * The keyed hash of an info_hash: the torrent index's key, and part of the peer index's
@@ -45,9 +62,15 @@ export class TorrentTable implements ListRefs {
   rec = i32(0);
   /** The same memory as bytes: torrent t's info_hash is bytes[t * 64, t * 64 + 20). */
   bytes = new Uint8Array(this.rec.buffer, 0, 0);
+  /** Records in use, count-only ones included (what db.maxTorrents bounds). */
   size = 0;
+  /** Count-only records among them. */
+  countOnly = 0;
   high = 0;
   private freeHead = -1;
+  /** The idle queue of count-only records: its longest-idle and its newest. */
+  private idleHead = -1;
+  private idleTail = -1;
   private readonly index: IdIndex;
   private readonly homeOf = (t: number): number => this.rec[t * T_WORDS + T_KEY];
   /**
@@ -72,8 +95,23 @@ export class TorrentTable implements ListRefs {
     return t * T_BYTES + T_HASH;
   }
 
+  /** Whether record t is in use (a torrent with peers or a count-only record). */
   live(t: number): boolean {
-    return this.rec[t * T_WORDS + T_LIVE] === 1;
+    return this.rec[t * T_WORDS + T_STATE] !== FREE;
+  }
+
+  isCountOnly(t: number): boolean {
+    return this.rec[t * T_WORDS + T_STATE] === COUNT_ONLY;
+  }
+
+  /** Since when count-only record t has had no peer (unix seconds). */
+  idleSince(t: number): number {
+    return this.rec[t * T_WORDS + T_IDLE] >>> 0;
+  }
+
+  /** The longest-idle count-only record, or -1 when there is none. */
+  oldestCountOnly(): number {
+    return this.idleHead;
   }
 
   downloaded(t: number): number {
@@ -92,7 +130,7 @@ export class TorrentTable implements ListRefs {
 
   private isLast(h: Uint8Array, off: number): boolean {
     const last = this.last;
-    if (last < 0 || this.rec[last * T_WORDS + T_LIVE] !== 1) return false;
+    if (last < 0 || this.rec[last * T_WORDS + T_STATE] !== ACTIVE) return false;
     const bytes = this.bytes;
     const base = last * T_BYTES;
     let k = 0;
@@ -142,7 +180,7 @@ export class TorrentTable implements ListRefs {
     this.rec.fill(0, r, r + T_WORDS);
     const base = t * T_BYTES;
     for (let k = 0; k < 20; k++) this.bytes[base + k] = h[off + k];
-    this.rec[r + T_LIVE] = 1;
+    this.rec[r + T_STATE] = ACTIVE;
     this.rec[r + T_OFF] = EMPTY;
     this.rec[r + T_OFF + 1] = EMPTY;
     this.rec[r + T_KEY] = key;
@@ -151,10 +189,49 @@ export class TorrentTable implements ListRefs {
     return t;
   }
 
-  /** Free a torrent whose lists the caller has already released. */
+  /**
+   * Make torrent t, whose lists the caller has released, a count-only record idle since
+   * `now`: the newest in the idle queue.
+   */
+  retire(t: number, now: number): void {
+    const r = t * T_WORDS;
+    const rec = this.rec;
+    rec[r + T_STATE] = COUNT_ONLY;
+    rec[r + T_IDLE] = now;
+    rec[r + T_NEXT] = -1;
+    rec[r + T_PREV] = this.idleTail;
+    if (this.idleTail >= 0) rec[this.idleTail * T_WORDS + T_NEXT] = t;
+    else this.idleHead = t;
+    this.idleTail = t;
+    this.countOnly++;
+  }
+
+  /** Count-only record t gets a peer: a torrent with (still empty) lists again. */
+  revive(t: number): void {
+    this.unlink(t);
+    const r = t * T_WORDS;
+    this.rec[r + T_STATE] = ACTIVE;
+    this.rec[r + T_OFF] = EMPTY;
+    this.rec[r + T_OFF + 1] = EMPTY;
+  }
+
+  private unlink(t: number): void {
+    const rec = this.rec;
+    const r = t * T_WORDS;
+    const prev = rec[r + T_PREV];
+    const next = rec[r + T_NEXT];
+    if (prev >= 0) rec[prev * T_WORDS + T_NEXT] = next;
+    else this.idleHead = next;
+    if (next >= 0) rec[next * T_WORDS + T_PREV] = prev;
+    else this.idleTail = prev;
+    this.countOnly--;
+  }
+
+  /** Free a torrent whose lists the caller has already released, or a count-only record. */
   release(t: number): void {
+    if (this.isCountOnly(t)) this.unlink(t);
     this.index.delete(t, this.homeOf);
-    this.rec[t * T_WORDS + T_LIVE] = 0;
+    this.rec[t * T_WORDS + T_STATE] = FREE;
     this.rec[t * T_WORDS + T_OFF] = this.freeHead;
     this.freeHead = t;
     this.size--;
@@ -173,7 +250,7 @@ export class TorrentTable implements ListRefs {
 
   listOffset(i: number): number {
     const r = (i >> 1) * T_WORDS;
-    return this.rec[r + T_LIVE] === 1 ? this.rec[r + T_OFF + (i & 1)] : EMPTY;
+    return this.rec[r + T_STATE] === ACTIVE ? this.rec[r + T_OFF + (i & 1)] : EMPTY;
   }
 
   listClass(i: number): number {
@@ -190,7 +267,10 @@ export class TorrentTable implements ListRefs {
     this.last = -1;
     this.index.clear();
     this.size = 0;
+    this.countOnly = 0;
     this.high = 0;
     this.freeHead = -1;
+    this.idleHead = -1;
+    this.idleTail = -1;
   }
 }

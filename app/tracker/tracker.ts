@@ -13,7 +13,6 @@ import {
   MISSING,
 } from '../bittorrent/announce.ts';
 import { FAIL_PEERS_PER_IP, FAIL_TORRENT_LIMIT, type Failure } from '../bittorrent/failures.ts';
-import type { Family } from '../bittorrent/family.ts';
 import { isLater, type Later } from '../bittorrent/later.ts';
 import {
   LIMIT_PEERS_PER_IP,
@@ -98,34 +97,17 @@ export class Tracker {
     if (deny === null && allow === null) return 0;
     const refused = (h: Uint8Array, o: number) =>
       deny?.has(h, o) === true || (allow !== null && !allow.has(h, o));
-    const peers: { hash: Uint8Array; family: Family; addr: Uint8Array; port: number }[] = [];
-    let current: Uint8Array | null = null;
-    let torrents = 0;
+    const hashes: Uint8Array[] = [];
     const visitor: SnapshotVisitor = {
       torrent(hash, off) {
-        current = refused(hash, off) ? hash.slice(off, off + 20) : null;
-        if (current !== null) torrents++;
+        if (refused(hash, off)) hashes.push(hash.slice(off, off + 20));
       },
-      peer(family, addrPort, off) {
-        if (current === null) return;
-        const len = family === 4 ? 4 : 16;
-        const addr = addrPort.slice(off, off + len);
-        const port = (addrPort[off + len] << 8) | addrPort[off + len + 1];
-        peers.push({ hash: current, family, addr, port });
-      },
+      peer() {},
     };
     for (let from = 0; from >= 0; ) from = this.store.visit(from, 4096, visitor);
-    const op = new PeerAnnounce();
-    const counts: SwarmCounts = { seeders: 0, leechers: 0, downloaded: 0 };
-    for (const p of peers) {
-      op.hash = p.hash;
-      op.family = p.family;
-      op.addr = p.addr;
-      op.port = p.port;
-      const removed = this.store.remove(op, counts);
-      if (isLater(removed)) removed.catch(() => {});
-    }
-    return torrents;
+    // Dropped whole: a refused torrent keeps no count-only record either.
+    for (const h of hashes) this.store.drop(h, 0);
+    return hashes.length;
   }
 
   /**

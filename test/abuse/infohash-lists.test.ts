@@ -50,12 +50,22 @@ test('deny list: refused and never stored; reload by call and by file change; a 
     assert.equal(failure(await announce(svc, { hash: e, port: 6881 })), undefined);
     assert.equal(failure(await announce(svc, { hash: e, port: 6882, from: '127.0.0.2' })), undefined);
     assert.equal(peersOf(svc, e).length, 2);
+    // e has a completion; c is kept only for its count (its completed peer left).
+    await announce(svc, { hash: e, port: 6881, event: 'completed' });
+    const c = randomBytes(20);
+    const cid = randomBytes(20);
+    await announce(svc, { hash: c, port: 6890, id: cid, event: 'completed' });
+    await announce(svc, { hash: c, port: 6890, id: cid, event: 'stopped' });
+    assert.equal((await scrapeCounts(svc, c)).downloaded, 1);
 
-    // SIGHUP path: rewrite, reloadLists(). e becomes denied (and is dropped), d2 allowed.
-    writeList(path, [d1, e]);
+    // SIGHUP path: rewrite, reloadLists(). e and c become denied (and are dropped, counts
+    // too), d2 allowed.
+    writeList(path, [d1, e, c]);
     assert.equal(svc.reloadLists(), true);
     assert.deepEqual(peersOf(svc, e), [], 'a newly denied torrent is dropped at once');
-    assert.equal(svc.store.totals().torrents, 0);
+    assert.equal((await scrapeCounts(svc, e)).downloaded, 0);
+    assert.equal((await scrapeCounts(svc, c)).downloaded, 0);
+    assert.deepEqual([svc.store.totals().torrents, svc.store.totals().countOnly], [0, 0]);
     assert.match(failure(await announce(svc, { hash: e, port: 6881 })) ?? '', /blocked/);
     assert.equal(failure(await announce(svc, { hash: d2, port: 6881 })), undefined, 'no longer listed');
 

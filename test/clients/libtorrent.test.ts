@@ -206,17 +206,18 @@ async function assertDownloadThroughTracker(
       assert.equal(family === 4 ? t.seeders6 : t.seeders4, 0, 'no peers of the other family');
     });
   };
-  // After both sent `stopped`: they are gone from the tracker. The completed count stays
-  // while the torrent exists, and an empty torrent is freed, so all reads as zero.
+  // After both sent `stopped`: they are gone from the tracker, and each torrent is kept
+  // only for its completed count (BEP 48: downloaded never goes back).
   const afterStop = (r: SwarmResult) =>
     eventually(() => {
       for (const hash of r.tracker_hashes) {
         assert.deepEqual(
           countsOf(service, hash),
-          { seeders: 0, leechers: 0, downloaded: 0 },
+          { seeders: 0, leechers: 0, downloaded: 1 },
           `${hash} after stop`,
         );
       }
+      // Earlier cases' count-only records stay too: only torrents with peers must be gone.
       assert.equal(service.store.totals().torrents, 0);
     });
   const { result, stopsSent, code, stderr } = await runSwarm(announce, iface, DOWNLOAD_TIMEOUT, {

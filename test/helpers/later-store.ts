@@ -73,6 +73,12 @@ export class LaterStore implements SwarmStore, StoreAdmin {
   setDownloaded(hash: Uint8Array, hashOff: number, downloaded: number): boolean {
     return this.inner.setDownloaded(hash, hashOff, downloaded);
   }
+  keepCount(hash: Uint8Array, hashOff: number, downloaded: number, idleSince: number): boolean {
+    return this.inner.keepCount(hash, hashOff, downloaded, idleSince);
+  }
+  drop(hash: Uint8Array, hashOff: number): boolean {
+    return this.inner.drop(hash, hashOff);
+  }
   sweep(cutoff: number, budget: number): boolean {
     return this.inner.sweep(cutoff, budget);
   }

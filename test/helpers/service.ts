@@ -23,6 +23,15 @@ export function noUdp(config: Config): void {
   config.udp.enabled = false;
 }
 
+/**
+ * A `tweak` that expires peers 3 s after their last announce, swept every second: quick
+ * to wait for, yet no request sequence of a test stalls that long.
+ */
+export function shortExpiry(config: Config): void {
+  config.db.expiry = 3;
+  config.db.trim = 1;
+}
+
 export async function startTestService(opts: TestServiceOptions = {}): Promise<Service> {
   const home = tempHome();
   const { config } = loadConfig({ env: opts.env ?? {}, home, cwd: home, writeDefault: false });

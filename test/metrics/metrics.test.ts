@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Service } from '../../app/service.ts';
-import { get } from '../helpers/http-client.ts';
+import { get, pct } from '../helpers/http-client.ts';
 import { freePort } from '../helpers/process.ts';
 import { startTestService } from '../helpers/service.ts';
 import { families, samples, value } from './exposition.ts';
@@ -83,6 +83,7 @@ describe('metrics of a live service', () => {
 
   it('reports the swarm gauges per address family', () => {
     assert.equal(value(metrics, 'trakx_torrents'), EXPECTED.torrents);
+    assert.equal(value(metrics, 'trakx_torrents_count_only'), 0);
     assert.equal(value(metrics, 'trakx_peers', { family: 'ipv4' }), EXPECTED.peers4);
     assert.equal(value(metrics, 'trakx_peers', { family: 'ipv6' }), EXPECTED.peers6);
     assert.equal(value(metrics, 'trakx_seeders', { family: 'ipv4' }), EXPECTED.seeders4);
@@ -195,6 +196,30 @@ describe('metrics of a live service', () => {
     const last = m.PauseNs[(m.NumGC + 255) % 256];
     assert.ok(last > 0, 'the newest pause is at (NumGC + 255) % 256');
     assert.ok(m.PauseTotalNs >= last);
+  });
+});
+
+describe('count-only records', () => {
+  it('are reported apart from trakx_torrents, and not as hashes in /stats', async () => {
+    const service = await startTestService();
+    try {
+      const announce = async (hash: string, q: string) => {
+        const r = await get(H, service.httpPort, `/announce?info_hash=${pct(Buffer.alloc(20, hash))}&${q}`);
+        assert.ok(!r.body.includes('failure reason'), r.body.toString('latin1'));
+      };
+      const seeder = `peer_id=${'s'.repeat(20)}&port=7001&left=0`;
+      // a: its completed peer left, so only its count is kept; b: one leecher.
+      await announce('a', `${seeder}&event=completed`);
+      await announce('a', `${seeder}&event=stopped`);
+      await announce('b', `peer_id=${'l'.repeat(20)}&port=7002&left=5`);
+      const m = await text(service.httpPort, '/metrics');
+      assert.equal(value(m, 'trakx_torrents'), 1);
+      assert.equal(value(m, 'trakx_torrents_count_only'), 1);
+      const stats = JSON.parse(await text(service.httpPort, '/stats'));
+      assert.equal(stats['trakx.database.hashes'], 1);
+    } finally {
+      await service.close();
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 // The real tracker process keeps its swarms across restarts: SIGTERM saves after the
 // listeners stop (every peer announced before is back), and after SIGKILL everything
-// announced before the last periodic save is back. Needs `npm run build` first.
+// announced before the last periodic save is back; a torrent kept only for its downloaded
+// count comes back with it. Needs `npm run build` first.
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -116,6 +117,35 @@ test('after SIGKILL, everything announced before the last periodic save is back'
   const second = await runTracker(home, port, env);
   try {
     assert.deepEqual(await scrape(port, hashes), before);
+  } finally {
+    await second.stop();
+  }
+});
+
+test('a torrent whose completed peer left keeps its downloaded count across a restart', async () => {
+  const home = tempHome();
+  const port = await freePort();
+  const env = { TRAKX_DB_BACKUP_INTERVAL: '0' };
+  const hash = infoHash(1, 3);
+  const first = await runTracker(home, port, env);
+  try {
+    const seeder = { hash, id: peerId(1), port: 6100, from: '127.0.1.1', left: 0 };
+    await announce(port, { ...seeder, event: 'completed' });
+    await announce(port, { ...seeder, event: 'stopped' });
+    assert.deepEqual(await scrape(port, [hash]), [{ complete: 0, downloaded: 1, incomplete: 0 }]);
+  } finally {
+    void first.stop();
+  }
+  assert.deepEqual(await first.exited, { code: 0, signal: null });
+  const h = verifySnapshot(readFileSync(join(home, '.cache', 'trakx', 'trakx.db')));
+  assert.deepEqual([h.torrents, h.peers4, h.peers6], [1, 0, 0], 'saved as a torrent without peers');
+
+  const second = await runTracker(home, port, env);
+  try {
+    assert.deepEqual(await scrape(port, [hash]), [{ complete: 0, downloaded: 1, incomplete: 0 }]);
+    // A new swarm of that torrent counts on from it.
+    await announce(port, { hash, id: peerId(2), port: 6101, left: 0, event: 'completed' });
+    assert.deepEqual(await scrape(port, [hash]), [{ complete: 1, downloaded: 2, incomplete: 0 }]);
   } finally {
     await second.stop();
   }

@@ -1,20 +1,29 @@
 // The snapshot format end to end: save → verify → restore gives back every torrent and
 // peer (IPv4 and IPv6, seeder flags, peer ids, last-seen, downloaded counts); the header
 // holds what format.ts documents; bad files are moved aside byte for byte and the store
-// starts empty; expired peers are dropped on restore.
+// starts empty; expired peers are dropped on restore; count-only records (torrents kept
+// for their downloaded count) come back in their idle order; version 1 files still load.
 
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { crc32 } from 'node:zlib';
-import { FORMAT_VERSION, HEADER_SIZE, SnapshotError } from '../../app/persist/format.ts';
+import {
+  encodeHeader,
+  FORMAT_VERSION,
+  HEADER_SIZE,
+  PEER4_SIZE,
+  SnapshotError,
+} from '../../app/persist/format.ts';
 import { verifySnapshot } from '../../app/persist/reader.ts';
 import { restoreSnapshot } from '../../app/persist/restore.ts';
 import { SnapshotSaver } from '../../app/persist/saver.ts';
-import type { MemoryStore } from '../../app/swarm/memory-store.ts';
+import { MemoryStore } from '../../app/swarm/memory-store.ts';
+import { PUT_OK } from '../../app/swarm/store.ts';
 import { infoHash, peerId } from '../helpers/ids.ts';
 import { dumpStore } from '../helpers/store-dump.ts';
+import { put, remove } from '../helpers/store-ops.ts';
 import { captureLogger, newStore, type PeerSpec, putPeer, tempDir } from './util.ts';
 
 const NOW = 1_800_000_000;
@@ -114,8 +123,10 @@ test('the header holds magic, version, creation time, counts and checksums as do
   assert.equal(buf.readUInt32LE(36), crc32(buf.subarray(HEADER_SIZE)));
   assert.equal(Number(buf.readBigUInt64LE(40)), buf.length - HEADER_SIZE);
   assert.equal(buf.readUInt32LE(60), crc32(buf.subarray(0, 60)));
-  // 3 torrent records (32 B), 6 IPv4 peers (31 B), 3 IPv6 peers (43 B).
-  assert.equal(buf.length, HEADER_SIZE + 3 * 32 + 6 * 31 + 3 * 43);
+  // 3 torrent records (36 B), 6 IPv4 peers (31 B), 3 IPv6 peers (43 B).
+  assert.equal(buf.length, HEADER_SIZE + 3 * 36 + 6 * 31 + 3 * 43);
+  // A torrent with peers has no idle time.
+  assert.equal(buf.readUInt32LE(HEADER_SIZE + 32), 0);
   // The first torrent record starts with its info_hash; its peers are compact address+port.
   const hashes = [1, 2, 3].map((n) => infoHash(n).toString('hex'));
   assert.ok(hashes.includes(buf.subarray(64, 84).toString('hex')));
@@ -158,6 +169,166 @@ test('peers that expired while the tracker was down are dropped on restore', asy
   assert.equal(downloaded(restored, 1), 1);
 });
 
+test('a torrent whose peers all expired while the tracker was down keeps its downloaded count', async () => {
+  const path = join(tempDir(), 'trakx.db');
+  const store = storeOf([
+    peer(1, [10, 0, 0, 1], 1, 1, 'completed', NOW - EXPIRY - 50),
+    peer(1, [10, 0, 0, 2], 2, 2, 'leecher', NOW - EXPIRY - 10),
+    peer(2, [10, 0, 0, 3], 3, 3, 'leecher', NOW - EXPIRY - 10),
+  ]);
+  await saveTo(store, path);
+  const restored = newStore();
+  const r = restore(restored, path);
+  assert.deepEqual([r.torrents, r.countOnly, r.peers, r.expired], [0, 1, 0, 3]);
+  assert.deepEqual(restored.counts(infoHash(1), 0, { seeders: 9, leechers: 9, downloaded: 9 }), {
+    seeders: 0,
+    leechers: 0,
+    downloaded: 1,
+  });
+  // Torrent 2 never had a completion: nothing to keep.
+  assert.equal(downloaded(restored, 2), 0);
+  assert.deepEqual([restored.totals().torrents, restored.totals().countOnly], [0, 1]);
+  // Idle since its last peer was last seen.
+  assert.deepEqual(dumpStore(restored).lines, [`${infoHash(1).toString('hex')} downloaded=1`]);
+  const idle: number[] = [];
+  restored.visit(0, 10, { torrent: (_h, _o, _d, since) => idle.push(since), peer() {} });
+  assert.deepEqual(idle, [NOW - EXPIRY - 10]);
+});
+
+/** A store of `max` torrents whose torrents 1…n were emptied in the order given, after completions. */
+function emptiedStore(max: number, order: number[]): MemoryStore {
+  const store = new MemoryStore({ maxTorrents: max, maxPeersPerTorrent: 10 });
+  for (const [i, t] of order.entries()) {
+    putPeer(store, peer(t, [10, 0, 0, t], 1, t, 'completed', NOW - 1000 + i));
+    remove(store, infoHash(t), 4, Uint8Array.from([10, 0, 0, t]), 1);
+  }
+  return store;
+}
+
+test('count-only records survive save and restore, with their counts and idle order', async () => {
+  const path = join(tempDir(), 'trakx.db');
+  // Emptied in the order 3, 1, 4, 2 (the table order is 1…4 only by chance of ids).
+  const store = emptiedStore(5, [3, 1, 4, 2]);
+  putPeer(store, peer(9, [10, 0, 0, 9], 9, 9, 'leecher', NOW));
+  const saved = await saveTo(store, path);
+  assert.deepEqual([saved.torrents, saved.peers4], [5, 1]);
+
+  const restored = new MemoryStore({ maxTorrents: 5, maxPeersPerTorrent: 10 });
+  const r = restore(restored, path);
+  assert.deepEqual([r.torrents, r.countOnly, r.peers], [1, 4, 1]);
+  assert.deepEqual(dumpStore(restored).lines, dumpStore(store).lines);
+  for (const t of [1, 2, 3, 4]) assert.equal(downloaded(restored, t), 1, `torrent ${t}`);
+  // The table is full: new torrents evict the longest-idle first, 3 then 1, as before the restart.
+  const gone = () => [1, 2, 3, 4].filter((t) => downloaded(restored, t) === 0);
+  assert.equal(
+    put(restored, infoHash(20), 4, Uint8Array.from([10, 1, 0, 1]), 1, { id: peerId(20), now: NOW }),
+    PUT_OK,
+  );
+  assert.deepEqual(gone(), [3]);
+  assert.equal(
+    put(restored, infoHash(21), 4, Uint8Array.from([10, 1, 0, 1]), 1, { id: peerId(21), now: NOW }),
+    PUT_OK,
+  );
+  assert.deepEqual(gone(), [1, 3]);
+});
+
+test('restore into a smaller table keeps the torrents with peers and the most recently idle counts', async () => {
+  const path = join(tempDir(), 'trakx.db');
+  const store = emptiedStore(10, [3, 1, 4, 2]);
+  putPeer(store, peer(9, [10, 0, 0, 9], 9, 9, 'leecher', NOW));
+  await saveTo(store, path);
+  const restored = new MemoryStore({ maxTorrents: 3, maxPeersPerTorrent: 10 });
+  const r = restore(restored, path);
+  assert.deepEqual([r.torrents, r.countOnly, r.peers], [1, 4, 1]);
+  assert.deepEqual([restored.totals().torrents, restored.totals().countOnly], [1, 2]);
+  assert.deepEqual(
+    [1, 2, 3, 4].map((t) => downloaded(restored, t)),
+    [0, 1, 0, 1],
+  );
+});
+
+/** A version 1 snapshot, as trakx wrote it before count-only records: 32-byte torrent records. */
+function v1Snapshot(torrents: { hash: Buffer; downloaded: number; peers: PeerSpec[] }[]): Buffer {
+  const parts: Buffer[] = [];
+  let peers4 = 0;
+  for (const t of torrents) {
+    const rec = Buffer.alloc(32);
+    t.hash.copy(rec, 0);
+    rec.writeUInt32LE(t.downloaded, 20);
+    rec.writeUInt32LE(t.peers.length, 24);
+    parts.push(rec);
+    for (const p of t.peers) {
+      const b = Buffer.alloc(PEER4_SIZE);
+      Buffer.from(p.addr).copy(b, 0);
+      b.writeUInt16BE(p.port, 4);
+      peerId(p.id).copy(b, 6);
+      b[26] = p.seeder ? 1 : 0;
+      b.writeUInt32LE(p.seen, 27);
+      parts.push(b);
+      peers4++;
+    }
+  }
+  const body = Buffer.concat(parts);
+  const header = encodeHeader(
+    {
+      version: 1,
+      created: NOW * 1000,
+      torrents: torrents.length,
+      peers4,
+      peers6: 0,
+      bodyCrc: crc32(body),
+      bodySize: body.length,
+    },
+    Buffer.alloc(HEADER_SIZE),
+  );
+  return Buffer.concat([header, body]);
+}
+
+test('a version 1 snapshot still loads: peers, counts, and counts of torrents whose peers expired', async () => {
+  const path = join(tempDir(), 'trakx.db');
+  writeFileSync(
+    path,
+    v1Snapshot([
+      {
+        hash: infoHash(1),
+        downloaded: 5,
+        peers: [
+          peer(1, [10, 0, 0, 1], 6881, 1, 'seeder', NOW - 10),
+          peer(1, [10, 0, 0, 2], 6882, 2, 'leecher', NOW),
+        ],
+      },
+      { hash: infoHash(2), downloaded: 3, peers: [peer(2, [10, 0, 0, 3], 1, 3, 'seeder', NOW - EXPIRY - 1)] },
+      {
+        hash: infoHash(3),
+        downloaded: 0,
+        peers: [peer(3, [10, 0, 0, 4], 1, 4, 'leecher', NOW - EXPIRY - 1)],
+      },
+    ]),
+  );
+  const store = newStore();
+  const r = restore(store, path);
+  assert.equal(r.outcome, 'restored');
+  assert.deepEqual([r.torrents, r.countOnly, r.peers, r.expired], [1, 1, 2, 2]);
+  assert.deepEqual(store.counts(infoHash(1), 0, { seeders: 0, leechers: 0, downloaded: 0 }), {
+    seeders: 1,
+    leechers: 1,
+    downloaded: 5,
+  });
+  assert.deepEqual(store.counts(infoHash(2), 0, { seeders: 0, leechers: 0, downloaded: 0 }), {
+    seeders: 0,
+    leechers: 0,
+    downloaded: 3,
+  });
+  assert.equal(downloaded(store, 3), 0);
+  // The next save writes the current version, which gives back the same store.
+  const again = join(tempDir(), 'trakx.db');
+  await saveTo(store, again);
+  assert.equal(readFileSync(again).readUInt16LE(8), FORMAT_VERSION);
+  const reloaded = newStore();
+  restore(reloaded, again);
+  assert.deepEqual(dumpStore(reloaded), dumpStore(store));
+});
+
 interface Damage {
   name: string;
   damage: (good: Buffer) => Buffer;
@@ -194,7 +365,7 @@ const DAMAGES: Damage[] = [
       c.writeUInt32LE(crc32(c.subarray(0, 60)), 60);
       return c;
     },
-    reason: /unsupported format version 2/,
+    reason: new RegExp(`unsupported format version ${FORMAT_VERSION + 1}`),
   },
   {
     name: 'not a snapshot at all',

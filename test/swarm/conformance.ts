@@ -90,16 +90,18 @@ class Collect implements PeerSink {
 interface VisitedTorrent {
   hash: string;
   downloaded: number;
+  idleSince: number;
   peers: string[];
 }
 
 /** A SnapshotVisitor recording each torrent with its peers as sortable strings. */
 class Visit implements SnapshotVisitor {
   torrents: VisitedTorrent[] = [];
-  torrent(infoHash: Uint8Array, hashOff: number, downloaded: number): void {
+  torrent(infoHash: Uint8Array, hashOff: number, downloaded: number, idleSince: number): void {
     this.torrents.push({
       hash: Buffer.from(infoHash.subarray(hashOff, hashOff + 20)).toString('hex'),
       downloaded,
+      idleSince,
       peers: [],
     });
   }
@@ -120,10 +122,13 @@ class Visit implements SnapshotVisitor {
     const id = Buffer.from(peerId.subarray(idOff, idOff + 20)).toString('hex');
     t.peers.push(`${family}/${addr}/${port} id=${id} seeder=${seeder} seen=${lastSeen}`);
   }
-  /** Everything visited, normalised (peer order within a torrent is the store's business). */
+  /**
+   * Everything visited but idle times, normalised (peer order within a torrent is the
+   * store's business).
+   */
   normalised(): { hash: string; downloaded: number; peers: string[] }[] {
     return this.torrents
-      .map((t) => ({ ...t, peers: [...t.peers].sort() }))
+      .map((t) => ({ hash: t.hash, downloaded: t.downloaded, peers: [...t.peers].sort() }))
       .sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
   }
 }
@@ -140,6 +145,7 @@ function visitAll(store: Store, chunk = 1_000_000): Visit {
 
 const EMPTY_TOTALS = {
   torrents: 0,
+  countOnly: 0,
   peers4: 0,
   peers6: 0,
   seeders4: 0,
@@ -449,7 +455,7 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
       assert.equal((await select(s, H2, 6, null, 0, false, 10)).peers.length, 2);
     });
 
-    test('sweep removes only stale peers and frees emptied torrents', async () => {
+    test('sweep removes only stale peers; an emptied torrent keeps only its count', async () => {
       const s = makeStore(BIG);
       await put(s, H, 4, 1, 1, { now: 100 });
       await put(s, H, 4, 2, 1, { now: 200, seeder: true });
@@ -462,13 +468,191 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
       assert.ok(done, 'a pass with a large budget completes');
       // Last seen exactly at the cutoff stays; before it goes.
       assert.deepEqual(await counts(s, H), { seeders: 1, leechers: 1, downloaded: 0 });
-      assert.deepEqual(await counts(s, H2), { seeders: 0, leechers: 0, downloaded: 0 });
+      // H2's only peer expired; its completion stays (BEP 48: downloaded never goes back).
+      assert.deepEqual(await counts(s, H2), { seeders: 0, leechers: 0, downloaded: 1 });
       const t = totals(s);
-      assert.deepEqual([t.torrents, t.seeders4, t.leechers4, t.seeders6, t.leechers6], [2, 1, 0, 0, 2]);
+      assert.deepEqual(
+        [t.torrents, t.countOnly, t.seeders4, t.leechers4, t.seeders6, t.leechers6],
+        [2, 1, 1, 0, 0, 2],
+      );
       const peers = visitAll(s)
         .normalised()
         .flatMap((v) => v.peers.map((p) => p.split(' ')[0]));
       assert.deepEqual(peers.sort(), [key(4, 2, 1), key(6, 1, 1), key(6, 3, 1)].sort());
+    });
+
+    test('a torrent emptied by stop keeps its downloaded count as a count-only record', async () => {
+      const s = makeStore(BIG);
+      await put(s, H, 4, 1, 1, { seeder: true, completed: true });
+      await put(s, H, 6, 2, 1);
+      assert.equal(await remove(s, H, 4, addrOf(4, 1), 1), true);
+      assert.equal(await remove(s, H, 6, addrOf(6, 2), 1), true);
+      assert.deepEqual(await counts(s, H), { seeders: 0, leechers: 0, downloaded: 1 });
+      assert.deepEqual(totals(s), { ...EMPTY_TOTALS, countOnly: 1 }, 'no peers, one count-only record');
+      assert.equal(await remove(s, H, 4, addrOf(4, 1), 1), false, 'a count-only record has no peers');
+      assert.equal((await select(s, H, 4, null, 0, false, 10)).peers.length, 0);
+      assert.equal((await select(s, H, 6, null, 0, true, 10)).peers.length, 0);
+      const v = visitAll(s).torrents;
+      assert.deepEqual(
+        v.map((t) => [t.hash, t.downloaded, t.peers.length]),
+        [[H.toString('hex'), 1, 0]],
+      );
+      // A torrent that never had a completion is still freed with its last peer.
+      await put(s, H2, 4, 1, 1, { seeder: true });
+      await remove(s, H2, 4, addrOf(4, 1), 1);
+      assert.deepEqual(totals(s), { ...EMPTY_TOTALS, countOnly: 1 });
+      assert.equal(visitAll(s).torrents.length, 1);
+    });
+
+    test('a count-only record that gets a peer is a torrent again with its count intact', async () => {
+      const s = makeStore(BIG);
+      await put(s, H, 4, 1, 1, { seeder: true, completed: true });
+      await put(s, H, 4, 2, 1, { completed: true });
+      await remove(s, H, 4, addrOf(4, 1), 1);
+      await remove(s, H, 4, addrOf(4, 2), 1);
+      assert.equal(totals(s).countOnly, 1);
+      assert.equal(await put(s, H, 6, 3, 1), PUT_OK);
+      assert.deepEqual(await counts(s, H), { seeders: 0, leechers: 1, downloaded: 2 });
+      assert.deepEqual(
+        [totals(s).torrents, totals(s).countOnly, totals(s).leechers6],
+        [1, 0, 1],
+        'counted as a torrent with peers again',
+      );
+      // A returning peer was forgotten with the swarm: its completion counts again.
+      await put(s, H, 4, 1, 1, { seeder: true, completed: true });
+      assert.deepEqual(await counts(s, H), { seeders: 1, leechers: 1, downloaded: 3 });
+      assert.deepEqual((await select(s, H, 4, null, 0, false, 10)).keys(), [key(4, 1, 1)]);
+      assert.deepEqual((await select(s, H, 6, null, 0, false, 10)).keys(), [key(6, 3, 1)]);
+      assert.equal(visitAll(s).torrents[0].idleSince, 0, 'a torrent with peers is not idle');
+      // Emptied again, it goes back to being count-only with the new count.
+      await remove(s, H, 4, addrOf(4, 1), 1);
+      let done = false;
+      for (let i = 0; i < 100 && !done; i++) done = s.sweep(2000, 1_000_000);
+      assert.deepEqual(await counts(s, H), { seeders: 0, leechers: 0, downloaded: 3 });
+      assert.deepEqual(totals(s), { ...EMPTY_TOTALS, countOnly: 1 });
+    });
+
+    test('count-only records count toward maxTorrents; the longest-idle gives way first', async () => {
+      const s = makeStore({ maxTorrents: 4, maxPeersPerTorrent: 100 });
+      // Torrents 1…4, each with one completed seeder; 1, 3, 2 are emptied in that order.
+      for (let h = 1; h <= 4; h++)
+        await put(s, hashOf(h), 4, h, 1, { seeder: true, completed: true, now: 100 });
+      for (const h of [1, 3, 2]) await remove(s, hashOf(h), 4, addrOf(4, h), 1);
+      assert.deepEqual([totals(s).torrents, totals(s).countOnly], [1, 3]);
+      // The table is full (1 torrent + 3 count-only): a new torrent evicts the longest-idle, 1.
+      assert.equal(await put(s, hashOf(5), 4, 5, 1), PUT_OK);
+      assert.equal((await counts(s, hashOf(1))).downloaded, 0, 'the longest-idle record is gone');
+      assert.equal((await counts(s, hashOf(3))).downloaded, 1);
+      assert.equal((await counts(s, hashOf(2))).downloaded, 1);
+      // 3 gets a peer again: no longer idle, so 2 is next, not 3.
+      assert.equal(await put(s, hashOf(3), 6, 3, 1), PUT_OK, 'reviving takes no new room');
+      assert.equal(await put(s, hashOf(6), 4, 6, 1), PUT_OK);
+      assert.equal((await counts(s, hashOf(2))).downloaded, 0);
+      assert.deepEqual(await counts(s, hashOf(3)), { seeders: 0, leechers: 1, downloaded: 1 });
+      assert.deepEqual([totals(s).torrents, totals(s).countOnly], [4, 0]);
+      // No count-only record left: the next new torrent is refused, the others unchanged.
+      assert.equal(await put(s, hashOf(7), 4, 7, 1), PUT_TORRENT_LIMIT);
+      assert.deepEqual(await counts(s, hashOf(7)), { seeders: 0, leechers: 0, downloaded: 0 });
+      for (const h of [3, 4, 5, 6])
+        assert.equal((await counts(s, hashOf(h))).seeders + (await counts(s, hashOf(h))).leechers, 1);
+      // A freshly emptied one makes room again, and is the one that goes.
+      await remove(s, hashOf(4), 4, addrOf(4, 4), 1);
+      assert.equal(await put(s, hashOf(7), 4, 7, 1), PUT_OK);
+      assert.equal((await counts(s, hashOf(4))).downloaded, 0);
+      assert.deepEqual([totals(s).torrents, totals(s).countOnly], [4, 0]);
+    });
+
+    test('many emptied torrents stay within maxTorrents, keeping the most recent counts', async () => {
+      const s = makeStore({ maxTorrents: 10, maxPeersPerTorrent: 100 });
+      for (let h = 0; h < 200; h++) {
+        assert.equal(
+          await put(s, hashOf(h), 4, 1, 1, { seeder: true, completed: true, now: 1000 + h }),
+          PUT_OK,
+        );
+        if (h % 2 === 0) await remove(s, hashOf(h), 4, addrOf(4, 1), 1);
+        else {
+          let done = false;
+          for (let i = 0; i < 100 && !done; i++) done = s.sweep(1001 + h, 1_000_000);
+        }
+        const t = totals(s);
+        assert.ok(t.torrents + t.countOnly <= 10, `torrent ${h}: ${t.torrents} + ${t.countOnly} records`);
+      }
+      assert.deepEqual(totals(s), { ...EMPTY_TOTALS, countOnly: 10 });
+      for (let h = 0; h < 200; h++)
+        assert.equal((await counts(s, hashOf(h))).downloaded, h >= 190 ? 1 : 0, `torrent ${h}`);
+    });
+
+    test('visit reports a count-only record with no peers and when it became idle', async () => {
+      const s = makeStore(BIG);
+      await put(s, H, 4, 1, 1, { completed: true, now: 5000 });
+      await put(s, H2, 4, 1, 1, { completed: true, now: 6000 });
+      await remove(s, H, 4, addrOf(4, 1), 1);
+      const v = visitAll(s).torrents.sort((a, b) => (a.hash < b.hash ? -1 : 1));
+      assert.deepEqual(
+        v.map((t) => [t.hash, t.downloaded, t.peers.length]),
+        [
+          [H.toString('hex'), 1, 0],
+          [H2.toString('hex'), 1, 1],
+        ],
+      );
+      // Idle from the store's latest time (6000) on; a torrent with peers reads 0.
+      assert.equal(v[0].idleSince, 6000);
+      assert.equal(v[1].idleSince, 0);
+    });
+
+    test('keepCount restores count-only records in idle order, within maxTorrents', async () => {
+      const s = makeStore({ maxTorrents: 3, maxPeersPerTorrent: 100 });
+      await put(s, hashOf(1), 4, 1, 1, { completed: true });
+      assert.equal(s.keepCount(hashOf(2), 0, 7, 500), true);
+      assert.equal(s.keepCount(hashOf(3), 0, 9, 600), true);
+      assert.deepEqual(await counts(s, hashOf(2)), { seeders: 0, leechers: 0, downloaded: 7 });
+      assert.deepEqual([totals(s).torrents, totals(s).countOnly], [1, 2]);
+      const idle = visitAll(s).torrents.find((t) => t.hash === hashOf(3).toString('hex'));
+      assert.equal(idle?.idleSince, 600);
+      // Nothing to keep for a count of zero.
+      assert.equal(s.keepCount(hashOf(8), 0, 0, 700), false);
+      // A known torrent's count is raised, never lowered, and it stays as it is.
+      assert.equal(s.keepCount(hashOf(1), 0, 5, 700), true);
+      assert.equal(s.keepCount(hashOf(1), 0, 2, 700), true);
+      assert.deepEqual(await counts(s, hashOf(1)), { seeders: 0, leechers: 1, downloaded: 5 });
+      assert.equal(s.keepCount(hashOf(3), 0, 4, 700), true);
+      assert.equal((await counts(s, hashOf(3))).downloaded, 9);
+      assert.deepEqual([totals(s).torrents, totals(s).countOnly], [1, 2]);
+      // Full: a newer record takes the place of the longest-idle one (2, kept first).
+      assert.equal(s.keepCount(hashOf(4), 0, 1, 800), true);
+      assert.equal((await counts(s, hashOf(2))).downloaded, 0);
+      assert.equal(await put(s, hashOf(5), 4, 1, 1), PUT_OK, 'and a new torrent evicts 3 next');
+      assert.equal((await counts(s, hashOf(3))).downloaded, 0);
+      assert.equal((await counts(s, hashOf(4))).downloaded, 1);
+      // Full of torrents with peers: nothing is kept.
+      await put(s, hashOf(4), 6, 1, 1);
+      assert.equal(s.keepCount(hashOf(6), 0, 3, 900), false);
+      assert.deepEqual(await counts(s, hashOf(6)), { seeders: 0, leechers: 0, downloaded: 0 });
+    });
+
+    test('drop forgets a torrent with its peers and count, or a count-only record', async () => {
+      const s = makeStore(BIG);
+      for (let i = 0; i < 7; i++) await put(s, H, i % 2 ? 4 : 6, i, 1, { seeder: i < 3, completed: i < 3 });
+      await put(s, H2, 4, 1, 1, { completed: true });
+      await remove(s, H2, 4, addrOf(4, 1), 1);
+      await put(s, hashOf(3), 4, 1, 1);
+      assert.equal(s.drop(H, 0), true);
+      assert.deepEqual(await counts(s, H), { seeders: 0, leechers: 0, downloaded: 0 });
+      assert.equal(s.drop(H2, 0), true);
+      assert.deepEqual(await counts(s, H2), { seeders: 0, leechers: 0, downloaded: 0 });
+      assert.equal(s.drop(H2, 0), false, 'already gone');
+      assert.equal(s.drop(hashOf(99), 0), false, 'unknown');
+      assert.deepEqual(totals(s), { ...EMPTY_TOTALS, torrents: 1, leechers4: 1, peers4: 1 });
+      assert.deepEqual(s.uniqueAddresses(), { v4: 1, v6: 0 });
+      assert.deepEqual(
+        visitAll(s)
+          .normalised()
+          .map((t) => t.hash),
+        [hashOf(3).toString('hex')],
+      );
+      // A dropped torrent starts over from nothing.
+      await put(s, H, 4, 1, 1);
+      assert.deepEqual(await counts(s, H), { seeders: 0, leechers: 1, downloaded: 0 });
     });
 
     test('a bounded sweep resumes where it stopped until the pass completes', async () => {
@@ -682,7 +866,7 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
         { seed: 3, ops: 3000, hashes: 40, addrs: 4, ports: 2, maxPeers: 5, maxTorrents: 25 },
       ];
       for (const sc of scenarios) {
-        test(`seed ${sc.seed}: ${sc.ops} random put/remove/flip/sweep operations`, async () => {
+        test(`seed ${sc.seed}: ${sc.ops} random announce/remove/flip/sweep operations`, async () => {
           await runModel(makeStore, sc);
         });
       }
@@ -705,6 +889,8 @@ interface ModelPeer {
 interface ModelTorrent {
   downloaded: number;
   peers: Map<string, ModelPeer>;
+  /** -1 while it has peers; for a count-only record, the op that left it without any. */
+  idle: number;
 }
 
 interface Scenario {
@@ -727,9 +913,33 @@ async function runModel(makeStore: MakeStore, sc: Scenario): Promise<void> {
 
   const familyCount = (t: ModelTorrent, fam: Family) => [...t.peers.values()].filter((p) => p.family === fam);
 
+  /** A torrent that just lost its last peer: kept as count-only if it has completions. */
+  const emptied = (h: number, t: ModelTorrent, op: number) => {
+    if (t.idle >= 0 || t.peers.size > 0) return;
+    if (t.downloaded > 0) t.idle = op;
+    else model.delete(h);
+  };
+
+  /**
+   * The table is full: the store must have evicted one of the longest-idle count-only
+   * records (which of those emptied in the same op is the store's business). Returns
+   * false when there was none to evict.
+   */
+  const evicted = (op: number, what: string): boolean => {
+    const idle = [...model.entries()].filter(([, t]) => t.idle >= 0);
+    if (idle.length === 0) return false;
+    const oldest = Math.min(...idle.map(([, t]) => t.idle));
+    const present = new Set(visitAll(store).torrents.map((t) => t.hash));
+    const gone = idle.filter(([h, t]) => t.idle === oldest && !present.has(hashOf(h).toString('hex')));
+    assert.equal(gone.length, 1, `op ${op}: ${what} must evict one of the longest-idle, seed ${sc.seed}`);
+    model.delete(gone[0][0]);
+    return true;
+  };
+
   const check = async (op: number, what: string) => {
     const ctx = `op ${op} (${what}), seed ${sc.seed}`;
-    const tot = { ...EMPTY_TOTALS, torrents: model.size };
+    const idle = [...model.values()].filter((t) => t.idle >= 0).length;
+    const tot = { ...EMPTY_TOTALS, torrents: model.size - idle, countOnly: idle };
     for (let h = 0; h < sc.hashes; h++) {
       const t = model.get(h);
       const want = { seeders: 0, leechers: 0, downloaded: t?.downloaded ?? 0 };
@@ -769,7 +979,7 @@ async function runModel(makeStore: MakeStore, sc: Scenario): Promise<void> {
     const k = key(fam, n, port);
     const r = rnd();
     let what = '';
-    if (r < 0.6 || r >= 0.9) {
+    if (r < 0.6 || r >= 0.905) {
       // announce: new peer, refresh, or flip, sometimes with completed, asking for up to
       // `max` peers: its own family first, then the other while the sink has room.
       const seeder = rnd() < 0.35;
@@ -791,12 +1001,12 @@ async function runModel(makeStore: MakeStore, sc: Scenario): Promise<void> {
         sink,
         counts: got,
       });
-      if (isNew && model.size >= sc.maxTorrents) {
+      if (isNew && model.size >= sc.maxTorrents && !evicted(op, what)) {
         assert.equal(res, PUT_TORRENT_LIMIT, `op ${op}: ${what} beyond maxTorrents`);
         assert.equal(sink.peers.length, 0, `op ${op}: ${what}: a refused announce gets no peers`);
       } else {
         if (!t) {
-          t = { downloaded: 0, peers: new Map() };
+          t = { downloaded: 0, peers: new Map(), idle: -1 };
           model.set(h, t);
         }
         const p = t.peers.get(k);
@@ -814,6 +1024,7 @@ async function runModel(makeStore: MakeStore, sc: Scenario): Promise<void> {
             t.downloaded++;
           }
           t.peers.set(k, np);
+          t.idle = -1;
           assert.equal(res, evicts ? PUT_EVICTED : PUT_OK, `op ${op}: ${what}`);
         } else {
           assert.equal(res, PUT_OK, `op ${op}: ${what} (refresh)`);
@@ -862,7 +1073,7 @@ async function runModel(makeStore: MakeStore, sc: Scenario): Promise<void> {
       const t = model.get(h);
       const existed = t?.peers.delete(k) ?? false;
       assert.equal(await remove(store, hashOf(h), fam, addrOf(fam, n), port), existed, `op ${op}: ${what}`);
-      if (t && t.peers.size === 0) model.delete(h);
+      if (t) emptied(h, t, op);
     } else if (r < 0.83) {
       // One slice of a sweep pass, interleaved with everything else: which peers it
       // reached is the store's business, but it may only have removed stale ones.
@@ -879,7 +1090,7 @@ async function runModel(makeStore: MakeStore, sc: Scenario): Promise<void> {
           assert.ok(p.seen < cutoff, `op ${op}: ${what} removed ${pk} last seen ${p.seen}`);
           t.peers.delete(pk);
         }
-        if (t.peers.size === 0) model.delete(th);
+        emptied(th, t, op);
       }
     } else if (r < 0.86) {
       // A full sweep pass in random slices, expiring a random share of the peers.
@@ -894,14 +1105,32 @@ async function runModel(makeStore: MakeStore, sc: Scenario): Promise<void> {
       }
       for (const [th, t] of model) {
         for (const [pk, p] of t.peers) if (p.seen < cutoff) t.peers.delete(pk);
-        if (t.peers.size === 0) model.delete(th);
+        emptied(th, t, op);
       }
-    } else if (r < 0.9) {
+    } else if (r < 0.88) {
       what = `setDownloaded ${h}`;
       const t = model.get(h);
       const value = pick(100);
       assert.equal(store.setDownloaded(hashOf(h), 0, value), t !== undefined, `op ${op}: ${what}`);
       if (t) t.downloaded = value;
+    } else if (r < 0.895) {
+      // A count-only record from a snapshot: the newest idle one.
+      const value = pick(4);
+      what = `keepCount ${h} ${value}`;
+      const t = model.get(h);
+      const kept = store.keepCount(hashOf(h), 0, value, now);
+      if (t) {
+        assert.equal(kept, true, `op ${op}: ${what} of a known torrent`);
+        t.downloaded = Math.max(t.downloaded, value);
+      } else if (value === 0 || (model.size >= sc.maxTorrents && !evicted(op, what))) {
+        assert.equal(kept, false, `op ${op}: ${what}`);
+      } else {
+        assert.equal(kept, true, `op ${op}: ${what}`);
+        model.set(h, { downloaded: value, peers: new Map(), idle: op });
+      }
+    } else if (r < 0.905) {
+      what = `drop ${h}`;
+      assert.equal(store.drop(hashOf(h), 0), model.delete(h), `op ${op}: ${what}`);
     }
     await check(op, what);
     if (op % 97 === 0 || op === sc.ops - 1) checkVisit(op);
