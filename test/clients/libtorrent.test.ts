@@ -8,7 +8,7 @@
 // and the download must not happen.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Service } from '../../app/service.ts';
 import type { SwarmCounts } from '../../app/swarm/store.ts';
+import { skipWithout, toolMissing } from '../helpers/required-tool.ts';
 import { startTestService } from '../helpers/service.ts';
 
 // python3-libtorrent installs for the system Python only; other Pythons on PATH
@@ -28,22 +29,8 @@ const DOWNLOAD_TIMEOUT = 25;
 /** Seconds the negative control waits for a download that must not happen. */
 const CONTROL_TIMEOUT = 6;
 
-function libtorrentMissing(): string | null {
-  const probe = spawnSync(PYTHON, ['-c', 'import libtorrent; print(libtorrent.__version__)'], {
-    encoding: 'utf8',
-  });
-  if (probe.status === 0) return null;
-  return (
-    `${PYTHON} cannot import libtorrent (${(probe.stderr || String(probe.error)).trim().split('\n').pop()}); ` +
-    'install the Debian package: apt-get install -y python3-libtorrent'
-  );
-}
-
-const missing = libtorrentMissing();
-// In CI a missing client is a failure, not a silent pass; locally the cases are skipped
-// with the reason shown.
-const inCI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
-const skip = missing !== null && !inCI ? `skipped: ${missing}` : false;
+const missing = toolMissing(PYTHON, ['-c', 'import libtorrent'], 'python3-libtorrent');
+const skip = skipWithout(missing);
 
 interface SwarmResult {
   ok: boolean;
