@@ -1,9 +1,10 @@
-// trakx_request_duration_seconds: one histogram series per (protocol, action), kept in
+// trakx_request_duration_seconds: one histogram series per (protocol, action) that can
+// occur (no HTTP connect), kept in
 // flat arrays so an observation is a clock read, a short bucket scan and two additions
 // (prom-client's own Histogram builds a label-hash string per observe). It is handed to
 // the prom-client Registry as a metric object: the registry only calls get() at scrape time.
 
-import { ACTIONS, PROTOCOLS } from '../server/observer.ts';
+import { ACTIONS, type Action, hasAction, PROTOCOLS, type Protocol } from '../server/observer.ts';
 
 /**
  * Upper bounds in seconds. Few on purpose (each costs a comparison per request); they
@@ -48,6 +49,7 @@ export class DurationHistogram {
     const n = this.bounds.length;
     for (let p = 0; p < PROTOCOLS.length; p++) {
       for (let a = 0; a < ACTIONS.length; a++) {
+        if (!hasAction(p as Protocol, a as Action)) continue;
         const s = p * ACTIONS.length + a;
         const labels = { protocol: PROTOCOLS[p]!, action: ACTIONS[a]! };
         let acc = 0;

@@ -30,6 +30,11 @@ export const ACTION_SCRAPE = 2;
 export type Action = typeof ACTION_CONNECT | typeof ACTION_ANNOUNCE | typeof ACTION_SCRAPE;
 export const ACTIONS = ['connect', 'announce', 'scrape'] as const;
 
+/** Whether `protocol` has `action` at all: connect is UDP's handshake (BEP 15), HTTP has none. */
+export function hasAction(protocol: Protocol, action: Action): boolean {
+  return protocol !== PROTO_HTTP || action !== ACTION_CONNECT;
+}
+
 export const RESULT_OK = 0;
 export const RESULT_CLIENT_ERROR = 1;
 export const RESULT_SERVER_ERROR = 2;

@@ -138,10 +138,11 @@ export class UdpHandler {
   }
 
   /**
-   * Handle msg[0, len) from address:port (as node:dgram reports them). Returns the
-   * length of the reply in `out`, 0 for none. Never throws.
+   * Handle msg[0, len) from `address` (as node:dgram reports it; the reply goes back to
+   * the sender's port, which plays no part here). Returns the length of the reply in
+   * `out`, 0 for none. Never throws.
    */
-  handle(msg: Uint8Array, len: number, address: string, port: number): number {
+  handle(msg: Uint8Array, len: number, address: string): number {
     const observer = this.observer;
     // Reading a clock allocates a heap number: only when someone records durations.
     const start = observer === NULL_OBSERVER ? 0 : performance.now();
@@ -150,7 +151,7 @@ export class UdpHandler {
     this.action = -1;
     this.result = RESULT_OK;
     try {
-      n = this.dispatch(msg, len, address, port);
+      n = this.dispatch(msg, len, address);
     } catch (err) {
       this.logger?.error({ err }, 'udp packet failed');
       this.result = RESULT_SERVER_ERROR;
@@ -165,7 +166,7 @@ export class UdpHandler {
     return n;
   }
 
-  private dispatch(msg: Uint8Array, len: number, address: string, port: number): number {
+  private dispatch(msg: Uint8Array, len: number, address: string): number {
     if (len < HEADER_LEN) return 0;
     const action = readAction(msg);
     if (action === ACTION_HEARTBEAT) {
@@ -181,25 +182,25 @@ export class UdpHandler {
         this.action = OBS_CONNECT;
         if (!hasProtocolId(msg)) return this.error(msg, len, 'badProtocolId');
         writeConnectReply(this.out, msg);
-        this.ids.issue(this.out, 8, req.addr, family, port);
+        this.ids.issue(this.out, 8, req.addr, family);
         return 16;
       case ACTION_ANNOUNCE:
         this.action = OBS_ANNOUNCE;
-        if (!this.verify(msg, port)) return this.error(msg, len, 'badConnectionId');
+        if (!this.verify(msg)) return this.error(msg, len, 'badConnectionId');
         return this.announce(msg, len);
       case ACTION_SCRAPE:
         this.action = OBS_SCRAPE;
-        if (!this.verify(msg, port)) return this.error(msg, len, 'badConnectionId');
+        if (!this.verify(msg)) return this.error(msg, len, 'badConnectionId');
         return this.scrape(msg, len);
       default:
-        this.verify(msg, port);
+        this.verify(msg);
         return this.error(msg, len, 'unknownAction');
     }
   }
 
-  private verify(msg: Uint8Array, port: number): boolean {
+  private verify(msg: Uint8Array): boolean {
     const req = this.req;
-    this.verified = this.ids.check(msg, 0, req.addr, req.family, port);
+    this.verified = this.ids.check(msg, 0, req.addr, req.family);
     return this.verified;
   }
 

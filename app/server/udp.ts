@@ -3,6 +3,7 @@
 // whatever reply it built. With the default ip `::` one dual-stack socket serves IPv4
 // (seen as ::ffff:a.b.c.d) and IPv6.
 
+import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import type { Logger } from 'pino';
 import type { Tracker } from '../tracker/tracker.ts';
@@ -39,7 +40,8 @@ export async function startUdpServer(opts: UdpServerOptions): Promise<UdpServer>
   const { logger } = opts;
   const socket = await bind(opts.ip, opts.port, logger);
   sizeBuffers(socket, opts.bufferSize, logger);
-  const ids = new ConnectionIds({ expiry: opts.expiry, now: opts.now });
+  // One random key per process: a restart invalidates the ids it gave out.
+  const ids = new ConnectionIds({ expiry: opts.expiry, now: opts.now, secret: randomBytes(16) });
   const handler = new UdpHandler({
     tracker: opts.tracker,
     ids,
@@ -56,7 +58,7 @@ export async function startUdpServer(opts: UdpServerOptions): Promise<UdpServer>
       // A reply that met a full kernel buffer waits in the send queue still pointing at
       // the shared reply buffer; give the handler a new one rather than overwrite it.
       if (socket.getSendQueueCount() > 0) handler.renewBuffer();
-      const n = handler.handle(msg, msg.length, address, port);
+      const n = handler.handle(msg, msg.length, address);
       if (n > 0) socket.send(handler.out, 0, n, port, address);
     },
     (err) => logger.error({ err }, 'udp send failed'),
