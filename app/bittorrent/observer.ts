@@ -30,6 +30,11 @@ export const REQ_SCRAPE = 2;
 export type RequestKind = typeof REQ_CONNECT | typeof REQ_ANNOUNCE | typeof REQ_SCRAPE;
 export const REQUEST_KINDS = ['connect', 'announce', 'scrape'] as const;
 
+/** Whether `protocol` has `action` at all: connect is UDP's handshake (BEP 15), HTTP has none. */
+export function hasAction(protocol: Protocol, action: RequestKind): boolean {
+  return protocol !== PROTO_HTTP || action !== REQ_CONNECT;
+}
+
 export const RESULT_OK = 0;
 export const RESULT_CLIENT_ERROR = 1;
 export const RESULT_SERVER_ERROR = 2;

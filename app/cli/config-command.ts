@@ -2,9 +2,11 @@
 // dump: the effective configuration (defaults, file, environment merged; durations in
 // seconds, `~` expanded) as YAML, or JSON with --format json.
 // path: the YAML file in use. validate: load it; an invalid value is reported by the
-// loader and exits 2 like every configuration error.
+// loader and exits 2 like every configuration error; unknown TRAKX_* variables are
+// warned about on stderr.
 
 import { stringify } from 'yaml';
+import { unknownSettingMessage } from '../config/unknown-env.ts';
 import { parseFlags, UsageError } from './args.ts';
 import type { CommandContext } from './context.ts';
 
@@ -36,6 +38,7 @@ export function configCommand(ctx: CommandContext): number {
     case 'validate': {
       parseFlags(rest, {});
       ctx.config();
+      for (const u of ctx.unknownEnv()) ctx.err(`warning: ${unknownSettingMessage(u)}\n`);
       ctx.out(`configuration ok (${ctx.configFile() ?? 'embedded defaults'})\n`);
       return 0;
     }

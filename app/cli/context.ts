@@ -3,6 +3,7 @@
 
 import { type LoadedConfig, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
+import type { UnknownSetting } from '../config/unknown-env.ts';
 
 export interface CommandContext {
   /** Arguments after the command name, `--config` removed. */
@@ -12,6 +13,8 @@ export interface CommandContext {
   config(): Config;
   /** The YAML file the configuration came from, if any. */
   configFile(): string | undefined;
+  /** TRAKX_* environment variables that name no configuration key. */
+  unknownEnv(): UnknownSetting[];
   out(text: string): void;
   err(text: string): void;
 }
@@ -42,6 +45,7 @@ export function createContext(
     configPath,
     config: () => load().config,
     configFile: () => load().file,
+    unknownEnv: () => load().unknownEnv,
     out: (text) => io.out(text),
     err: (text) => io.err(text),
   };

@@ -37,7 +37,7 @@ const COMMANDS: Record<string, (ctx: CommandContext) => number | Promise<number>
 
 function runCommand(ctx: CommandContext): Promise<number> {
   if (ctx.args.length > 0) throw new UsageError(`unexpected argument: ${ctx.args[0]}`);
-  return runForeground(ctx.config(), ctx.configFile());
+  return runForeground(ctx.config(), ctx.configFile(), ctx.unknownEnv());
 }
 
 export async function main(argv: string[], io: Output = STDIO): Promise<number> {

@@ -6,12 +6,18 @@
 // the inspector.
 
 import type { Config } from '../config/types.ts';
+import { type UnknownSetting, unknownSettingMessage } from '../config/unknown-env.ts';
 import { createLogger } from '../logger.ts';
 import { type Service, startService } from '../service.ts';
 
-export async function runForeground(config: Config, file: string | undefined): Promise<number> {
+export async function runForeground(
+  config: Config,
+  file: string | undefined,
+  unknownEnv: UnknownSetting[],
+): Promise<number> {
   const logger = createLogger(config.loglevel);
   logger.info({ config: file ?? 'embedded defaults' }, 'trakx starting');
+  for (const u of unknownEnv) logger.warn({ setting: u.name, closest: u.closest }, unknownSettingMessage(u));
   let service: Service | undefined;
   let stopSignal: string | undefined;
   let saveRequested = false;

@@ -13,6 +13,7 @@ import { DEFAULT_YAML } from './default-yaml.ts';
 import { parseDuration } from './duration.ts';
 import { configSchema } from './schema.ts';
 import type { Config } from './types.ts';
+import { type UnknownSetting, unknownSettings } from './unknown-env.ts';
 
 export class ConfigError extends Error {
   readonly key: string;
@@ -36,6 +37,8 @@ export interface LoadedConfig {
   config: Config;
   /** The YAML file that was read, if any. */
   file: string | undefined;
+  /** TRAKX_* environment variables that name no key: ignored, to be warned about. */
+  unknownEnv: UnknownSetting[];
 }
 
 type SchemaNode = {
@@ -200,7 +203,12 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const data: Obj = file ? readYaml(file) : {};
   rejectUnknown(data, configSchema as SchemaNode, []);
 
-  for (const leaf of configLeaves()) {
+  const leaves = configLeaves();
+  const unknownEnv = unknownSettings(
+    env,
+    leaves.map((l) => l.env),
+  );
+  for (const leaf of leaves) {
     const value = env[leaf.env];
     if (value === undefined || value === '') continue;
     const parsed =
@@ -285,5 +293,5 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   config.path.log = expandHome(config.path.log, home);
   config.limits.denylist = expandHome(config.limits.denylist, home);
   config.limits.allowlist = expandHome(config.limits.allowlist, home);
-  return { config, file };
+  return { config, file, unknownEnv };
 }

@@ -1,9 +1,16 @@
-// trakx_request_duration_seconds: one histogram series per (protocol, action), kept in
+// trakx_request_duration_seconds: one histogram series per (protocol, action) that can
+// occur (no HTTP connect), kept in
 // flat arrays so an observation is a clock read, a short bucket scan and two additions
 // (prom-client's own Histogram builds a label-hash string per observe). It is handed to
 // the prom-client Registry as a metric object: the registry only calls get() at scrape time.
 
-import { PROTOCOLS, REQUEST_KINDS } from '../bittorrent/observer.ts';
+import {
+  hasAction,
+  PROTOCOLS,
+  type Protocol,
+  REQUEST_KINDS,
+  type RequestKind,
+} from '../bittorrent/observer.ts';
 
 /**
  * Upper bounds in seconds. Few on purpose (each costs a comparison per request); they
@@ -48,6 +55,7 @@ export class DurationHistogram {
     const n = this.bounds.length;
     for (let p = 0; p < PROTOCOLS.length; p++) {
       for (let a = 0; a < REQUEST_KINDS.length; a++) {
+        if (!hasAction(p as Protocol, a as RequestKind)) continue;
         const s = p * REQUEST_KINDS.length + a;
         const labels = { protocol: PROTOCOLS[p], action: REQUEST_KINDS[a] };
         let acc = 0;

@@ -55,6 +55,12 @@ export class Metrics {
       registers,
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'trakx_' });
+    // prom-client's nodejs_active_{handles,requests,resources}_total are gauges, and only
+    // counters may end in _total; each is the sum of its per-type gauge, which stays.
+    for (const m of this.registry.getMetricsAsArray()) {
+      const { name, type } = m as unknown as { name: string; type: string };
+      if (type !== 'counter' && name.endsWith('_total')) this.registry.removeSingleMetric(name);
+    }
     this.gc.start();
   }
 

@@ -7,6 +7,7 @@
 import { Counter, type Registry } from 'prom-client';
 import {
   EVENTS,
+  hasAction,
   LIMITS,
   type LimitKind,
   PROTOCOLS,
@@ -17,7 +18,7 @@ import {
   type RequestObserver,
   type Result,
 } from '../bittorrent/observer.ts';
-import { UDP_ERRORS } from '../protocol/udp.ts';
+import { UDP_ERRORS, UDP_REFUSED } from '../protocol/udp.ts';
 import type { DurationHistogram } from './duration-histogram.ts';
 
 /**
@@ -29,14 +30,32 @@ const MAX_UDP_REASONS = 31;
 
 type Labels = Record<string, string>;
 
-/** Every combination of the given label values, first name varying slowest. */
-function combinations(names: readonly string[], values: readonly (readonly string[])[]): Labels[] {
-  let out: Labels[] = [{}];
-  names.forEach((name, i) => {
-    const next: Labels[] = [];
-    for (const partial of out) for (const v of values[i]) next.push({ ...partial, [name]: v });
-    out = next;
-  });
+/** One exposed series: its labels and the slot that holds its value. */
+interface Series {
+  slot: number;
+  labels: Labels;
+}
+
+/** One series per value of one label, slot = index of the value. */
+function oneLabel(name: string, values: readonly string[]): Series[] {
+  return values.map((v, slot) => ({ slot, labels: { [name]: v } }));
+}
+
+/**
+ * trakx_requests_total's series: every (protocol, action, result) that can occur, so
+ * rates and ratios never lack a series, and none that cannot (an HTTP connect).
+ */
+export function requestSeries(): Series[] {
+  const out: Series[] = [];
+  for (let p = 0; p < PROTOCOLS.length; p++) {
+    for (let a = 0; a < REQUEST_KINDS.length; a++) {
+      if (!hasAction(p as Protocol, a as RequestKind)) continue;
+      for (let r = 0; r < RESULTS.length; r++) {
+        const labels = { protocol: PROTOCOLS[p], action: REQUEST_KINDS[a], result: RESULTS[r] };
+        out.push({ slot: (p * REQUEST_KINDS.length + a) * RESULTS.length + r, labels });
+      }
+    }
+  }
   return out;
 }
 
@@ -45,10 +64,10 @@ function slotCounter(
   registry: Registry,
   name: string,
   help: string,
-  labelSets: readonly Labels[],
+  series: readonly Series[],
   slots: () => Float64Array,
 ): void {
-  const labelNames = Object.keys(labelSets[0] ?? {});
+  const labelNames = Object.keys(series[0]?.labels ?? {});
   new Counter({
     name,
     help,
@@ -57,7 +76,7 @@ function slotCounter(
     collect() {
       const values = slots();
       this.reset();
-      for (let i = 0; i < values.length && i < labelSets.length; i++) this.inc(labelSets[i], values[i]);
+      for (const s of series) this.inc(s.labels, values[s.slot]);
     },
   });
 }
@@ -83,39 +102,40 @@ export class RequestMetrics implements RequestObserver {
       registry,
       'trakx_requests_total',
       'Tracker requests answered, by protocol, action and result (client_error: a failure reason or error packet sent to the client; server_error: an internal error).',
-      combinations(['protocol', 'action', 'result'], [PROTOCOLS, REQUEST_KINDS, RESULTS]),
+      requestSeries(),
       () => this.requests,
     );
     slotCounter(
       registry,
       'trakx_announces_total',
       'Valid announces by event (none is a regular re-announce).',
-      combinations(['event'], [EVENTS]),
+      oneLabel('event', EVENTS),
       () => this.announces,
     );
     slotCounter(
       registry,
       'trakx_received_bytes_total',
       'Request payload bytes received (HTTP: the request target; UDP: the datagram).',
-      combinations(['protocol'], [PROTOCOLS]),
+      oneLabel('protocol', PROTOCOLS),
       () => this.received,
     );
     slotCounter(
       registry,
       'trakx_sent_bytes_total',
       'Reply payload bytes sent (HTTP: the body; UDP: the datagram).',
-      combinations(['protocol'], [PROTOCOLS]),
+      oneLabel('protocol', PROTOCOLS),
       () => this.sent,
     );
     slotCounter(
       registry,
       'trakx_limit_hits_total',
       'Requests or connections refused or trimmed by an abuse limit, by limit.',
-      combinations(['limit'], [LIMITS]),
+      oneLabel('limit', LIMITS),
       () => this.limits,
     );
-    // The UDP server's reasons get their series at 0 from the start, like every other label.
-    for (const reason of Object.values(UDP_ERRORS)) this.reasonIndex(reason);
+    // The UDP server's reasons get their series at 0 from the start, like every other
+    // label; `other` only once something was counted there, as no UDP server reason is.
+    for (const reason of [...Object.values(UDP_ERRORS), UDP_REFUSED]) this.reasonIndex(reason);
     const reasons = this.udpReasonNames;
     const errors = this.udpErrors;
     new Counter({
@@ -125,7 +145,8 @@ export class RequestMetrics implements RequestObserver {
       registers: [registry],
       collect() {
         this.reset();
-        for (let i = 0; i < reasons.length; i++) this.inc({ reason: reasons[i] }, errors[i]);
+        for (let i = errors[0] === 0 ? 1 : 0; i < reasons.length; i++)
+          this.inc({ reason: reasons[i] }, errors[i]);
       },
     });
   }

@@ -69,7 +69,7 @@ function flip(b: Buffer, r: Rand, bits: number): Buffer {
   return out;
 }
 
-/** One datagram. `id` is valid for this socket, `foreign` is valid for another socket. */
+/** One datagram. `id` is valid for this socket, `foreign` for another address. */
 function datagram(r: Rand, id: Buffer, foreign: Buffer): { packet: Buffer; kind: string } {
   const validAnnounce = (connId: Buffer) =>
     announcePacket({
@@ -150,7 +150,9 @@ function datagram(r: Rand, id: Buffer, foreign: Buffer): { packet: Buffer; kind:
 async function fuzz(host: string, count: number, seed: number) {
   const r = new Rand(seed);
   const client = await UdpClient.open(host);
-  const other = await UdpClient.open(host);
+  // Ids are bound to the address, not the port: the foreign id comes from another one
+  // (127.0.0.0/8 all reaches the host; ::1 is the only IPv6 loopback address).
+  const other = await UdpClient.open(host === '127.0.0.1' ? '127.0.0.2' : '127.0.0.1');
   const port = svc.udpPort;
   const kinds = new Map<string, number>();
   let answered = 0;

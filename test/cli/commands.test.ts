@@ -88,6 +88,14 @@ test('config path, dump and validate', async () => {
   const ok = await run(['config', 'validate']);
   assert.equal(ok.code, 0);
   assert.match(ok.stdout, /configuration ok/);
+  assert.equal(ok.stderr, '');
+  const typo = await run(['config', 'validate'], { TRAKX_DB_BACKUP_INTERVL: '60' });
+  assert.equal(typo.code, 0);
+  assert.match(typo.stdout, /configuration ok/);
+  assert.equal(
+    typo.stderr,
+    'warning: unknown setting TRAKX_DB_BACKUP_INTERVL ignored; did you mean TRAKX_DB_BACKUP_INTERVAL?\n',
+  );
   const bad = await run(['config', 'validate'], { TRAKX_DB_BACKUP_INTERVAL: 'often' });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /db\.backup\.interval/);

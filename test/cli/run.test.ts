@@ -66,6 +66,40 @@ for (const entry of ENTRIES) {
       }
     });
 
+    test('an unknown TRAKX_HTTP_PROT is logged as a warning naming TRAKX_HTTP_PORT, and ignored', async () => {
+      const port = await freePort();
+      const env = trakxEnv(tempHome(), {
+        TRAKX_HTTP_PORT: String(port),
+        TRAKX_HTTP_PROT: '1',
+        TRAKX_UDP_ENABLED: 'false',
+        TRAKX_STATS_URL: 'http://127.0.0.1:1/stats',
+      });
+      const run = startTrakx(['run'], env, entry);
+      try {
+        await waitForHeartbeat(run, port);
+        const warnings = run
+          .stdout()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { level: number; msg: string; setting?: string; closest?: string })
+          .filter((l) => l.level === 40);
+        assert.deepEqual(
+          warnings.map((w) => [w.msg, w.setting, w.closest]),
+          [
+            [
+              'unknown setting TRAKX_HTTP_PROT ignored; did you mean TRAKX_HTTP_PORT?',
+              'TRAKX_HTTP_PROT',
+              'TRAKX_HTTP_PORT',
+            ],
+          ],
+          run.output(),
+        );
+        assert.deepEqual(await run.stop(5000), { code: 0, signal: null }, run.stderr());
+      } finally {
+        run.kill();
+      }
+    });
+
     test('an invalid value (TRAKX_HTTP_PORT=70000) exits 2 with one line naming http.port', async () => {
       const env = trakxEnv(tempHome(), { TRAKX_HTTP_PORT: '70000', TRAKX_UDP_ENABLED: 'false' });
       const run = startTrakx(['run'], env, entry);

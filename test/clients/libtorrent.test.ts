@@ -1,13 +1,14 @@
-// Real BitTorrent clients through trakx: two libtorrent sessions (Debian's
-// python3-libtorrent, driven by lt_swarm.py) complete a download with DHT, LSD, UPnP,
-// NAT-PMP and PEX off, so the tracker is the only way they can meet. Each case also
+// Real BitTorrent clients through trakx: two libtorrent sessions in one process
+// (Debian's python3-libtorrent, driven by lt_swarm.py) at libtorrent's default settings,
+// except that DHT, LSD, UPnP and NAT-PMP are off (no network here), complete a download,
+// so the tracker is the only way they can meet. Each case also
 // checks the tracker's side: while the clients are still running, the swarm holds both
 // of them as seeders with one completed download; once they announce `stopped`, it is
 // empty. A negative control points the torrent at a closed port
 // and the download must not happen.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { SwarmCounts } from '../../app/bittorrent/peer-sink.ts';
 import type { Service } from '../../app/service.ts';
+import { skipWithout, toolMissing } from '../helpers/required-tool.ts';
 import { startTestService } from '../helpers/service.ts';
 
 // python3-libtorrent installs for the system Python only; other Pythons on PATH
@@ -27,22 +29,8 @@ const DOWNLOAD_TIMEOUT = 25;
 /** Seconds the negative control waits for a download that must not happen. */
 const CONTROL_TIMEOUT = 6;
 
-function libtorrentMissing(): string | null {
-  const probe = spawnSync(PYTHON, ['-c', 'import libtorrent; print(libtorrent.__version__)'], {
-    encoding: 'utf8',
-  });
-  if (probe.status === 0) return null;
-  return (
-    `${PYTHON} cannot import libtorrent (${(probe.stderr || String(probe.error)).trim().split('\n').pop()}); ` +
-    'install the Debian package: apt-get install -y python3-libtorrent'
-  );
-}
-
-const missing = libtorrentMissing();
-// In CI a missing client is a failure, not a silent pass; locally the cases are skipped
-// with the reason shown.
-const inCI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
-const skip = missing !== null && !inCI ? `skipped: ${missing}` : false;
+const missing = toolMissing(PYTHON, ['-c', 'import libtorrent'], 'python3-libtorrent');
+const skip = skipWithout(missing);
 
 interface SwarmResult {
   ok: boolean;
@@ -242,8 +230,13 @@ async function assertDownloadThroughTracker(
   for (const r of result.tracker_replies) assert.equal(r.url, announce);
 
   // How they met: the leecher dialled the seeder's listen port, and libtorrent files that
-  // peer under "tracker" and nothing else.
-  assert.deepEqual(result.leecher_peer_sources, ['tracker']);
+  // peer under "tracker" and nothing else. Two seeds hang up at once (libtorrent's
+  // default), so the polled peer list may have missed the connection altogether.
+  assert.deepEqual(
+    result.leecher_peer_sources.filter((s) => s !== 'tracker'),
+    [],
+    'no peer source but the tracker',
+  );
   const dialled = result.outgoing.filter((o) => o.who === 'leecher').map((o) => o.ep);
   assert.ok(
     dialled.some(
@@ -266,10 +259,6 @@ async function assertDownloadThroughTracker(
   });
   assert.equal(result.dht_running, false);
   assert.ok(result.remote_extensions.length > 0, 'extension handshakes were seen');
-  assert.ok(
-    !result.remote_extensions.includes('ut_pex'),
-    `PEX is off: ${result.remote_extensions.join(', ')}`,
-  );
 
   return result;
 }
@@ -298,7 +287,7 @@ describe('python3-libtorrent through trakx', { skip, timeout: 180_000 }, () => {
     await assertDownloadThroughTracker(service, `http://[::1]:${service.httpPort}/announce`, '[::1]:0', 6);
   });
 
-  test('UDP tracker, IPv4: BEP 15 connect + announce bring the seeder', async () => {
+  test('UDP tracker, IPv4: both sessions use the one connection id libtorrent caches per process', async () => {
     assert.ok(service.udpPort > 0, 'the UDP tracker listens');
     await assertDownloadThroughTracker(
       service,
@@ -308,7 +297,7 @@ describe('python3-libtorrent through trakx', { skip, timeout: 180_000 }, () => {
     );
   });
 
-  test('UDP tracker, IPv6 (::1): 18-byte peer entries bring the seeder', async () => {
+  test('UDP tracker, IPv6 (::1): one shared connection id; 18-byte peer entries bring the seeder', async () => {
     await assertDownloadThroughTracker(service, `udp://[::1]:${service.udpPort}/announce`, '[::1]:0', 6);
   });
 

@@ -3,10 +3,11 @@
 
 Creates a random file, makes a v1 (with --hybrid: v1+v2) .torrent whose only way to
 find peers is the given announce URL, seeds it from one session and downloads it with a
-second one. DHT, LSD, UPnP, NAT-PMP and every plugin (ut_pex included) are off, and both
-sessions listen on loopback only, so the tracker is the only place the two can learn
-about each other. Connections and extension handshakes are read from peer_log alerts
-(Debian's build has logging compiled in); LT_DEBUG=1 prints them to stderr.
+second one, both sessions in this one process at libtorrent's default settings except
+that DHT, LSD, UPnP and NAT-PMP are off and both listen on loopback only, so the tracker
+is the only place the two can learn about each other. Connections and extension
+handshakes are read from peer_log alerts (Debian's build has logging compiled in);
+LT_DEBUG=1 prints them to stderr.
 
 Prints one JSON line when the download completed or the timeout ran out:
   {"ok": bool, "completed": bool, "verified": bool, "info_hash": hex, "seconds": float,
@@ -55,49 +56,28 @@ ALERTS = (
 
 
 def settings(iface):
+    # libtorrent's defaults except for these: loopback only on an ephemeral port, so
+    # nothing outside the machine can join and nothing collides with a parallel test;
+    # the network discovery paths off, since this machine has no network and the
+    # tracker must be the only way the two sessions can meet; alerts on, to observe.
     return {
-        # Loopback only, ephemeral port: nothing outside the machine can join, nothing
-        # on a fixed port can collide with a parallel test. Both peers share the address
-        # and differ by port, which libtorrent accepts for one connection per torrent
-        # (allow_multiple_connections_per_ip is not needed, checked).
         "listen_interfaces": iface,
-        # The other discovery paths, all off so that only the tracker is left. (PEX has
-        # no setting: see make_session.)
         "enable_dht": False,
         "enable_lsd": False,
         "enable_upnp": False,
         "enable_natpmp": False,
-        # ssrf_mitigation stays at its default, on: libtorrent 2 then refuses a tracker
-        # on a loopback/local address unless its path is exactly /announce ("blocked by
-        # SSRF mitigation" for /tracker/announce or /foo; a query such as ?passkey= is
-        # fine). Keeping the default proves a stock client accepts trakx's URL.
-        "ssrf_mitigation": True,
-        # Keep the seeder-leecher connection open after the download completes (two
-        # seeds normally hang up at once) so the leecher's peer list can still be read
-        # and show where it learned of the seeder; 512 KiB over loopback takes a few
-        # milliseconds, too short to catch by polling.
-        "close_redundant_connections": False,
-        # A `stopped` announce gives up after this long (default 5 s).
-        "stop_tracker_timeout": 2,
-        # libtorrent caches UDP tracker connection ids in one process-wide map keyed by
-        # the tracker's address only (udp_tracker_connection::m_connection_cache), so
-        # the second session here would present the id the tracker gave the first
-        # session's socket, from its own socket (another port). trakx binds ids to
-        # (address, port) and answers "bad connection id". Two real clients are two
-        # processes with two caches; 0 makes each session connect for itself, as they do.
-        "udp_tracker_token_expiry": 0,
-        # peer_log is what shows the extension handshakes (PEX check) and connections.
+        # peer_log is what shows the connections; it only reports, it changes nothing.
         "alert_mask": ALERTS,
         "alert_queue_size": 10000,
     }
 
 
 def make_session(iface):
-    # flags=0: no default plugins. In libtorrent 2.0 the default set is ut_metadata,
-    # ut_pex and smart_ban; leaving them out is what turns PEX off (there is no setting
-    # for it). It also leaves out start_default_features, which only matters for the
-    # DHT/LSD/UPnP/NAT-PMP that the settings turn off anyway.
-    return lt.session(settings(iface), 0)
+    # Both sessions live in this one process, so they share libtorrent's process-wide
+    # UDP connection-id cache (keyed by tracker only): the leecher's socket presents the
+    # id the seeder's socket got. Default plugins (ut_pex among them) stay on; with two
+    # peers PEX has no one else to tell about.
+    return lt.session(settings(iface))
 
 
 def make_torrent(workdir, announce, size, hybrid):

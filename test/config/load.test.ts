@@ -21,6 +21,7 @@ import {
   loadConfig,
 } from '../../app/config/load.ts';
 import type { Config } from '../../app/config/types.ts';
+import { editDistance, unknownSettingMessage } from '../../app/config/unknown-env.ts';
 
 function dirs(): { home: string; cwd: string } {
   const root = mkdtempSync(join(tmpdir(), 'trakx-config-'));
@@ -270,6 +271,51 @@ describe('sources and precedence', () => {
     assert.equal(c.db.backup.interval, 0);
     assert.equal(c.udp.connections.expiry, 600);
     assert.equal(c.loglevel, 'debug');
+  });
+});
+
+describe('unknown TRAKX_* variables', () => {
+  const unknown = (env: Record<string, string>) => {
+    const d = dirs();
+    return loadConfig({ home: d.home, cwd: d.cwd, writeDefault: false, env }).unknownEnv;
+  };
+
+  test('a typo is ignored and named with the closest known key', () => {
+    const found = unknown({ TRAKX_HTTP_PROT: '8080', TRAKX_UDP_PORT: '7000' });
+    assert.deepEqual(found, [{ name: 'TRAKX_HTTP_PROT', closest: 'TRAKX_HTTP_PORT' }]);
+    assert.equal(
+      unknownSettingMessage(found[0]),
+      'unknown setting TRAKX_HTTP_PROT ignored; did you mean TRAKX_HTTP_PORT?',
+    );
+    const d = dirs();
+    const c = loadConfig({ home: d.home, cwd: d.cwd, writeDefault: false, env: { TRAKX_HTTP_PROT: '8080' } });
+    assert.equal(c.config.http.port, 1337, 'the typo changes nothing');
+  });
+
+  test('each unknown name, in name order, even when empty; a key of another version too', () => {
+    assert.deepEqual(unknown({ TRAKX_LOGLEVL: 'debug', TRAKX_DB_MAXTORRENT: '', TRAKX_UDP_WORKERS: '4' }), [
+      { name: 'TRAKX_DB_MAXTORRENT', closest: 'TRAKX_DB_MAXTORRENTS' },
+      { name: 'TRAKX_LOGLEVL', closest: 'TRAKX_LOGLEVEL' },
+      { name: 'TRAKX_UDP_WORKERS', closest: 'TRAKX_UDP_PORT' },
+    ]);
+  });
+
+  test('every key, other variables and the TRAKX_* names the project itself uses are not warned about', () => {
+    const env: Record<string, string> = {
+      PORT: '1',
+      HOME: '/tmp',
+      trakx_http_prot: '1',
+      TRAKX_STATS_URL: 'x',
+    };
+    for (const leaf of configLeaves()) env[leaf.env] = '';
+    assert.deepEqual(unknown(env), []);
+  });
+
+  test('edit distance', () => {
+    assert.equal(editDistance('', ''), 0);
+    assert.equal(editDistance('PROT', 'PORT'), 2);
+    assert.equal(editDistance('kitten', 'sitting'), 3);
+    assert.equal(editDistance('abc', ''), 3);
   });
 });
 

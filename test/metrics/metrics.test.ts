@@ -4,16 +4,20 @@
 // (separate listener, histogram off, metrics off) do what they say.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { DURATION_BUCKETS } from '../../app/metrics/duration-histogram.ts';
 import type { Service } from '../../app/service.ts';
 import { get, pct } from '../helpers/http-client.ts';
 import { freePort } from '../helpers/process.ts';
+import { skipWithout, toolMissing } from '../helpers/required-tool.ts';
 import { startTestService } from '../helpers/service.ts';
 import { families, samples, value } from './exposition.ts';
 import { driveTraffic, EXPECTED } from './traffic.ts';
 
 const H = '127.0.0.1';
+const promtoolMissing = toolMissing('promtool', ['--version'], 'prometheus');
 
 async function text(port: number, path: string): Promise<string> {
   const r = await get(H, port, path);
@@ -63,8 +67,14 @@ describe('metrics of a live service', () => {
     assert.equal(req('udp', 'connect', 'ok'), EXPECTED.udpConnectOk);
     assert.equal(req('udp', 'announce', 'ok'), EXPECTED.udpAnnounceOk);
     assert.equal(req('udp', 'scrape', 'ok'), EXPECTED.udpScrapeOk);
-    // All 18 combinations exist from the start, so rates and ratios never lack a series.
-    assert.equal(samples(metrics).filter((s) => s.name === 'trakx_requests_total').length, 18);
+    // Every combination that can occur exists from the start, so rates and ratios never
+    // lack a series: all 18 but the 3 of an HTTP connect, which does not exist.
+    const series = samples(metrics).filter((s) => s.name === 'trakx_requests_total');
+    assert.equal(series.length, 15);
+    assert.deepEqual(
+      series.filter((s) => s.labels.protocol === 'http' && s.labels.action === 'connect'),
+      [],
+    );
   });
 
   it('counts announces by event, UDP errors by reason, and bytes', () => {
@@ -93,6 +103,20 @@ describe('metrics of a live service', () => {
     assert.equal(value(metrics, 'trakx_unique_ips', { family: 'ipv6' }), EXPECTED.ips6);
   });
 
+  it('passes `promtool check metrics` (Debian prometheus)', { skip: skipWithout(promtoolMissing) }, () => {
+    assert.equal(promtoolMissing, null, promtoolMissing ?? '');
+    // promtool accepts empty input, so make sure the scrape is the real one.
+    assert.ok(samples(metrics).some((s) => s.name === 'trakx_requests_total'));
+    const r = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
+    assert.equal(r.status, 0, `promtool check metrics: ${r.stdout}${r.stderr}`);
+    // The gauges it objected to are gone; their per-type gauges stay.
+    const f = families(metrics);
+    for (const name of ['active_handles', 'active_requests', 'active_resources']) {
+      assert.ok(f.has(`trakx_nodejs_${name}`), name);
+      assert.ok(!f.has(`trakx_nodejs_${name}_total`), `${name}_total`);
+    }
+  });
+
   it('keeps a consistent duration histogram', () => {
     const labels = { protocol: 'http', action: 'announce' };
     const count = value(metrics, 'trakx_request_duration_seconds_count', labels);
@@ -103,6 +127,13 @@ describe('metrics of a live service', () => {
         s.name === 'trakx_request_duration_seconds_bucket' &&
         s.labels.protocol === 'http' &&
         s.labels.action === 'announce',
+    );
+    assert.deepEqual(
+      samples(metrics)
+        .filter((s) => s.name.startsWith('trakx_request_duration_seconds') && s.labels.action === 'connect')
+        .map((s) => s.labels.protocol),
+      Array(DURATION_BUCKETS.length + 3).fill('udp'),
+      'UDP connects only: HTTP has no connect',
     );
     for (let i = 1; i < buckets.length; i++)
       assert.ok(buckets[i].value >= buckets[i - 1].value, 'cumulative');

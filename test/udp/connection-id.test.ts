@@ -2,6 +2,7 @@
 // driven by an injected clock.
 
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { ConnectionIds } from '../../app/frontend/udp/connection-id.ts';
 import { SipHash24 } from '../../app/frontend/udp/siphash.ts';
@@ -44,47 +45,65 @@ describe('connection ids', () => {
     return { ids, clock };
   }
 
-  test('an issued id checks for the same address and port only', () => {
+  test('an issued id checks for the same address only', () => {
     const { ids } = make();
     const id = new Uint8Array(8);
-    ids.issue(id, 0, v4, 4, 6881);
-    assert.equal(ids.check(id, 0, v4, 4, 6881), true);
-    assert.equal(ids.check(id, 0, v4, 4, 6882), false);
+    ids.issue(id, 0, v4, 4);
+    assert.equal(ids.check(id, 0, v4, 4), true);
     const other = Uint8Array.from(v4);
     other[3] = 8;
-    assert.equal(ids.check(id, 0, other, 4, 6881), false);
-    assert.equal(ids.check(id, 0, v6, 6, 6881), false);
-    ids.issue(id, 0, v6, 6, 6881);
-    assert.equal(ids.check(id, 0, v6, 6, 6881), true);
-    assert.equal(ids.check(id, 0, v4, 4, 6881), false);
+    assert.equal(ids.check(id, 0, other, 4), false);
+    assert.equal(ids.check(id, 0, v6, 6), false);
+    ids.issue(id, 0, v6, 6);
+    assert.equal(ids.check(id, 0, v6, 6), true);
+    assert.equal(ids.check(id, 0, v4, 4), false);
   });
 
   test('IPv4 is hashed as its mapped form, so bytes past the 4th do not matter', () => {
     const { ids } = make();
     const id = new Uint8Array(8);
-    ids.issue(id, 0, v4, 4, 1);
+    ids.issue(id, 0, v4, 4);
     const dirty = Uint8Array.from(v4);
     dirty.fill(0x55, 4);
-    assert.equal(ids.check(id, 0, dirty, 4, 1), true);
+    assert.equal(ids.check(id, 0, dirty, 4), true);
   });
 
   test('every single-bit change of an id is refused', () => {
     const { ids } = make();
     const id = new Uint8Array(8);
-    ids.issue(id, 0, v4, 4, 6881);
+    ids.issue(id, 0, v4, 4);
     for (let bit = 0; bit < 64; bit++) {
       const forged = Uint8Array.from(id);
       forged[bit >> 3] ^= 1 << (bit & 7);
-      assert.equal(ids.check(forged, 0, v4, 4, 6881), false, `bit ${bit}`);
+      assert.equal(ids.check(forged, 0, v4, 4), false, `bit ${bit}`);
     }
   });
 
   test('another secret (a restarted tracker) refuses old ids', () => {
     const { ids } = make();
     const id = new Uint8Array(8);
-    ids.issue(id, 0, v4, 4, 6881);
-    const other = new ConnectionIds({ expiry: 360, now: () => 1_700_000_000_000 });
-    assert.equal(other.check(id, 0, v4, 4, 6881), false);
+    ids.issue(id, 0, v4, 4);
+    const other = new ConnectionIds({ expiry: 360, now: () => 1_700_000_000_000, secret: randomBytes(16) });
+    assert.equal(other.check(id, 0, v4, 4), false);
+  });
+
+  test('one secret shared by two instances: each accepts the ids of the other', () => {
+    const a = make().ids;
+    const b = make().ids;
+    const id = new Uint8Array(8);
+    a.issue(id, 0, v6, 6);
+    assert.equal(b.check(id, 0, v6, 6), true);
+  });
+
+  test('every byte of an IPv6 address counts', () => {
+    const { ids } = make();
+    const id = new Uint8Array(8);
+    ids.issue(id, 0, v6, 6);
+    for (let k = 0; k < 16; k++) {
+      const near = Uint8Array.from(v6);
+      near[k] ^= 1;
+      assert.equal(ids.check(id, 0, near, 6), false, `byte ${k}`);
+    }
   });
 
   test('lifetime: at least the expiry, at most one bucket more', () => {
@@ -96,41 +115,41 @@ describe('connection ids', () => {
     clock.t = Math.ceil(clock.t / ids.bucketMs) * ids.bucketMs - 1;
     const issuedAt = clock.t;
     const id = new Uint8Array(8);
-    ids.issue(id, 0, v4, 4, 6881);
+    ids.issue(id, 0, v4, 4);
     clock.t = issuedAt + expiry * 1000;
-    assert.equal(ids.check(id, 0, v4, 4, 6881), true, 'valid for the whole expiry');
+    assert.equal(ids.check(id, 0, v4, 4), true, 'valid for the whole expiry');
     clock.t = issuedAt + expiry * 1000 + ids.bucketMs + 1;
-    assert.equal(ids.check(id, 0, v4, 4, 6881), false, 'expired one bucket later');
+    assert.equal(ids.check(id, 0, v4, 4), false, 'expired one bucket later');
     // Issue at the start of a bucket: the longest life, expiry + one bucket.
     const start = Math.ceil(clock.t / ids.bucketMs) * ids.bucketMs;
     clock.t = start;
-    ids.issue(id, 0, v4, 4, 6881);
+    ids.issue(id, 0, v4, 4);
     clock.t = start + (ids.maxAge + 1) * ids.bucketMs - 1;
-    assert.equal(ids.check(id, 0, v4, 4, 6881), true);
+    assert.equal(ids.check(id, 0, v4, 4), true);
     clock.t = start + (ids.maxAge + 1) * ids.bucketMs;
-    assert.equal(ids.check(id, 0, v4, 4, 6881), false);
+    assert.equal(ids.check(id, 0, v4, 4), false);
   });
 
   test('ids a full bucket-byte wrap (256 buckets) old are refused, not mistaken for fresh', () => {
     const { ids, clock } = make(360);
     const id = new Uint8Array(8);
-    ids.issue(id, 0, v4, 4, 6881);
+    ids.issue(id, 0, v4, 4);
     clock.t += 256 * ids.bucketMs;
-    assert.equal(ids.check(id, 0, v4, 4, 6881), false);
+    assert.equal(ids.check(id, 0, v4, 4), false);
   });
 
   test('a clock that steps back refuses ids from the future', () => {
     const { ids, clock } = make(360);
     const id = new Uint8Array(8);
-    ids.issue(id, 0, v4, 4, 6881);
+    ids.issue(id, 0, v4, 4);
     clock.t -= 2 * ids.bucketMs;
-    assert.equal(ids.check(id, 0, v4, 4, 6881), false);
+    assert.equal(ids.check(id, 0, v4, 4), false);
   });
 
   test('short expiries get short buckets', () => {
     const { ids } = make(1);
     assert.equal(ids.bucketMs, 32);
     assert.equal(ids.maxAge, 32);
-    assert.throws(() => new ConnectionIds({ expiry: 0 }), RangeError);
+    assert.throws(() => new ConnectionIds({ expiry: 0, secret }), RangeError);
   });
 });

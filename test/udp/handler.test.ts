@@ -36,8 +36,8 @@ interface Rig {
   tracker: Tracker;
   clock: { t: number };
   /** Send and get a copy of the reply (null when none). */
-  send(p: Buffer, address?: string, port?: number): Buffer | null;
-  connect(address?: string, port?: number): Buffer;
+  send(p: Buffer, address?: string): Buffer | null;
+  connect(address?: string): Buffer;
 }
 
 interface RigOptions {
@@ -57,7 +57,7 @@ function rig(opts: RigOptions = {}): Rig {
       numwant: { default: opts.numwantDefault ?? 50, limit: 1000 },
     });
   const clock = { t: 1_700_000_000_000 };
-  const ids = new ConnectionIds({ expiry: 360, now: () => clock.t });
+  const ids = new ConnectionIds({ expiry: 360, now: () => clock.t, secret: new Uint8Array(16).fill(3) });
   const logs = opts.logs;
   const logger = pino(
     { level: 'error' },
@@ -74,12 +74,12 @@ function rig(opts: RigOptions = {}): Rig {
     logger,
     observer: opts.observer,
   });
-  const send = (p: Buffer, address = V4, port = 40000) => {
-    const n = handler.handle(p, p.length, address, port);
+  const send = (p: Buffer, address = V4) => {
+    const n = handler.handle(p, p.length, address);
     return n === 0 ? null : Buffer.from(handler.out.subarray(0, n));
   };
-  const connect = (address = V4, port = 40000) => {
-    const r = send(connectPacket(1), address, port)!;
+  const connect = (address = V4) => {
+    const r = send(connectPacket(1), address)!;
     assert.equal(r.length, 16);
     return r.subarray(8, 16);
   };
@@ -186,20 +186,19 @@ describe('errors and amplification', () => {
     const before = JSON.stringify(store.totals());
     const forged = Buffer.from(id);
     forged[7] ^= 1;
-    const tries: [Buffer, string, number][] = [
-      [forged, V4, 40000],
-      [Buffer.alloc(8), V4, 40000],
-      [id, V4, 40001],
-      [id, '::ffff:198.51.100.8', 40000],
-      [id, V6, 40000],
+    const tries: [Buffer, string][] = [
+      [forged, V4],
+      [Buffer.alloc(8), V4],
+      [id, '::ffff:198.51.100.8'],
+      [id, V6],
     ];
-    for (const [connId, address, port] of tries) {
+    for (const [connId, address] of tries) {
       for (const p of [
         announcePacket({ connId, infoHash: hash20('b') }),
         announcePacket({ connId, infoHash: hash20('a'), event: 3 }),
         scrapePacket(connId, 1, [hash20('a')]),
       ]) {
-        const r = send(p, address, port);
+        const r = send(p, address);
         assert.equal(errorText(r), p.length >= 25 ? 'bad connection id' : 'bad conn');
         assert.ok(r!.length <= p.length);
       }
@@ -290,9 +289,9 @@ describe('errors and amplification', () => {
 });
 
 describe('announce semantics', () => {
-  const announce = (r: Rig, f: Partial<Parameters<typeof announcePacket>[0]>, address = V4, port = 40000) => {
-    const id = r.connect(address, port);
-    const reply = r.send(announcePacket({ connId: id, infoHash: hash20('s'), ...f }), address, port)!;
+  const announce = (r: Rig, f: Partial<Parameters<typeof announcePacket>[0]>, address = V4) => {
+    const id = r.connect(address);
+    const reply = r.send(announcePacket({ connId: id, infoHash: hash20('s'), ...f }), address)!;
     return decodeAnnounceReply(reply, address.startsWith('::ffff:') ? 4 : 6);
   };
 
@@ -370,14 +369,12 @@ describe('announce semantics', () => {
       const to4 = r.send(
         announcePacket({ connId: r.connect(), infoHash: hash20('s'), numWant, port: 9 }),
         V4,
-        40000,
       )!;
       assert.ok(to4.length <= MAX_REPLY);
       assert.equal(decodeAnnounceReply(to4, 4).peers.length, MAX_PEERS_V4);
       const to6 = r.send(
         announcePacket({ connId: r.connect(V6), infoHash: hash20('s'), numWant, port: 9 }),
         V6,
-        40000,
       )!;
       assert.ok(to6.length <= MAX_REPLY);
       assert.equal(decodeAnnounceReply(to6, 6).peers.length, MAX_PEERS_V6);
@@ -405,11 +402,11 @@ describe('announce semantics', () => {
 test('renewBuffer: later replies go to a fresh buffer, earlier ones stay intact', () => {
   const r = rig();
   const first = r.handler.out;
-  const n = r.handler.handle(connectPacket(0x11111111), 16, V4, 1);
+  const n = r.handler.handle(connectPacket(0x11111111), 16, V4);
   const copy = Buffer.from(first.subarray(0, n));
   r.handler.renewBuffer();
   assert.notEqual(r.handler.out, first);
-  r.handler.handle(connectPacket(0x22222222), 16, V4, 1);
+  r.handler.handle(connectPacket(0x22222222), 16, V4);
   assert.deepEqual(first.subarray(0, n), copy);
   assert.equal(r.handler.out.readUInt32BE(4), 0x22222222);
 });

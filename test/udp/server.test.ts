@@ -85,6 +85,32 @@ describe('dual-stack service (udp.ip ::)', () => {
         ]);
       });
 
+      test('the id is bound to the address, not the port: another socket on it may use it', async () => {
+        // libtorrent shares one id per tracker across all its sockets, and NATs rebind
+        // ports between connect and announce.
+        const other = await UdpClient.open(host);
+        try {
+          assert.notEqual(other.port, c.port);
+          const hash = hash20(`other-socket-${family}`);
+          const r = (await other.request(
+            announcePacket({ connId: id, infoHash: hash, port: 7003, txid: 9 }),
+            svc.udpPort,
+          ))!;
+          assert.equal(r.readUInt32BE(0), 1, `announce reply, not an error: ${r.toString('latin1')}`);
+          const a = decodeAnnounceReply(r, family);
+          assert.deepEqual([a.txid, a.leechers], [9, 1]);
+          const s = decodeScrapeReply((await other.request(scrapePacket(id, 10, [hash]), svc.udpPort))!);
+          assert.deepEqual(s.entries, [{ seeders: 0, completed: 0, leechers: 1 }]);
+          // Leave the torrent as it was for the other cases.
+          await other.request(
+            announcePacket({ connId: id, infoHash: hash, port: 7003, txid: 11, event: 3 }),
+            svc.udpPort,
+          );
+        } finally {
+          await other.close();
+        }
+      });
+
       test('74 hashes are answered, 75 refused', async () => {
         const hashes = Array.from({ length: 75 }, (_, i) => hash20(`many-${i}`));
         hashes[73] = torrent;

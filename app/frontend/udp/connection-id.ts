@@ -1,18 +1,21 @@
 // Stateless UDP connection ids (BEP 15). A connection id proves that the sender can
 // receive at its source address, so spoofed announces and reflection attacks fail. It
-// is not stored anywhere: it is a keyed hash of (address, port, time bucket), so a
-// connect flood costs no memory and checking an id is one SipHash-2-4 over 24 bytes.
+// is not stored anywhere: it is a keyed hash of (address, time bucket), so a connect
+// flood costs no memory and checking an id is one SipHash-2-4 over 22 bytes. The port
+// is left out, as opentracker and aquatic do: a client may announce from another socket
+// than it connected from (libtorrent shares one id per tracker across its sessions) and
+// NATs rebind ports, while the address alone is what the anti-spoofing check needs.
 //
 // Layout (8 bytes): [0] low 8 bits of the time bucket, [1..8) the first 7 bytes of
-// SipHash(secret, address as 16 bytes (IPv4 mapped) · port · full bucket number).
+// SipHash(secret, address as 16 bytes (IPv4 mapped) · full bucket number).
 // Time is cut into 32 buckets per expiry; an id is accepted while the current bucket is
 // at most 32 buckets after its own, so it lives between `expiry` and expiry + 1/32.
 // The embedded bucket byte tells which bucket to hash, so a check hashes once, and
 // an id older than that is refused before any hashing. 56 bits of tag leave a blind
-// forger one chance in 2^56 per packet. The secret is random per process: a restart
-// invalidates ids, and clients answer the `bad connection id` error by reconnecting.
+// forger one chance in 2^56 per packet. The secret is the caller's: with a random one
+// per process a restart invalidates ids, and clients answer `bad connection id` by
+// reconnecting; processes given the same secret accept each other's ids.
 
-import { randomBytes } from 'node:crypto';
 import type { Family } from '../../bittorrent/family.ts';
 import { SipHash24 } from './siphash.ts';
 
@@ -25,11 +28,13 @@ export interface ConnectionIdOptions {
    * number each time, and this runs for every packet.
    */
   now?: () => number;
-  /** 16-byte key; random by default. */
-  secret?: Uint8Array;
+  /** 16-byte SipHash key. */
+  secret: Uint8Array;
 }
 
 const BUCKETS_PER_EXPIRY = 32;
+/** Hashed message: 16 address bytes, 6 bucket bytes. */
+const MSG_LEN = 22;
 
 export class ConnectionIds {
   /** Length of one time bucket in ms. */
@@ -40,7 +45,7 @@ export class ConnectionIds {
   private readonly now: (() => number) | null;
   private readonly timer: NodeJS.Timeout | null;
   private current = 0;
-  private readonly msg = new Uint8Array(24);
+  private readonly msg = new Uint8Array(MSG_LEN);
   private readonly tag = new Uint8Array(8);
 
   constructor(opts: ConnectionIdOptions) {
@@ -48,7 +53,7 @@ export class ConnectionIds {
     if (!(expiryMs > 0)) throw new RangeError('connection id expiry must be positive');
     this.bucketMs = Math.max(1, Math.ceil(expiryMs / BUCKETS_PER_EXPIRY));
     this.maxAge = Math.ceil(expiryMs / this.bucketMs);
-    this.sip = new SipHash24(opts.secret ?? randomBytes(16));
+    this.sip = new SipHash24(opts.secret);
     this.now = opts.now ?? null;
     if (this.now !== null) {
       this.timer = null;
@@ -74,28 +79,28 @@ export class ConnectionIds {
     return this.now === null ? this.current : Math.floor(this.now() / this.bucketMs);
   }
 
-  /** Write the id of (addr, port) at out[at, at + 8). `addr` holds 4 or 16 bytes at 0. */
-  issue(out: Uint8Array, at: number, addr: Uint8Array, family: Family, port: number): void {
+  /** Write the id of `addr` at out[at, at + 8). `addr` holds 4 or 16 bytes at 0. */
+  issue(out: Uint8Array, at: number, addr: Uint8Array, family: Family): void {
     const bucket = this.bucket();
-    this.sign(addr, family, port, bucket);
+    this.sign(addr, family, bucket);
     out[at] = bucket & 0xff;
     const tag = this.tag;
     for (let k = 0; k < 7; k++) out[at + 1 + k] = tag[k];
   }
 
-  /** Whether id[at, at + 8) was issued to (addr, port) and has not expired. */
-  check(id: Uint8Array, at: number, addr: Uint8Array, family: Family, port: number): boolean {
+  /** Whether id[at, at + 8) was issued to `addr` and has not expired. */
+  check(id: Uint8Array, at: number, addr: Uint8Array, family: Family): boolean {
     const bucket = this.bucket();
     const age = (bucket - id[at]) & 0xff;
     if (age > this.maxAge) return false;
-    this.sign(addr, family, port, bucket - age);
+    this.sign(addr, family, bucket - age);
     const tag = this.tag;
     let diff = 0;
     for (let k = 0; k < 7; k++) diff |= tag[k] ^ id[at + 1 + k];
     return diff === 0;
   }
 
-  private sign(addr: Uint8Array, family: Family, port: number, bucket: number): void {
+  private sign(addr: Uint8Array, family: Family, bucket: number): void {
     const m = this.msg;
     if (family === 4) {
       for (let k = 0; k < 10; k++) m[k] = 0;
@@ -108,17 +113,15 @@ export class ConnectionIds {
     } else {
       for (let k = 0; k < 16; k++) m[k] = addr[k];
     }
-    m[16] = port >>> 8;
-    m[17] = port;
     // The bucket number needs up to 48 bits (ms clock / 1 ms buckets).
     const hi = Math.floor(bucket / 0x100000000);
     const lo = bucket >>> 0;
-    m[18] = hi >>> 8;
-    m[19] = hi;
-    m[20] = lo >>> 24;
-    m[21] = lo >>> 16;
-    m[22] = lo >>> 8;
-    m[23] = lo;
-    this.sip.hash(m, 0, 24, this.tag, 0);
+    m[16] = hi >>> 8;
+    m[17] = hi;
+    m[18] = lo >>> 24;
+    m[19] = lo >>> 16;
+    m[20] = lo >>> 8;
+    m[21] = lo;
+    this.sip.hash(m, 0, MSG_LEN, this.tag, 0);
   }
 }

@@ -3,6 +3,7 @@
 // whatever reply it built. With the default ip `::` one dual-stack socket serves IPv4
 // (seen as ::ffff:a.b.c.d) and IPv6.
 
+import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import type { Logger } from 'pino';
 import { Burst } from '../../runtime/burst.ts';
@@ -26,7 +27,8 @@ export class UdpFrontend implements Frontend {
     const socket = await bind(config.udp.ip, config.udp.port, logger);
     this.socket = socket;
     sizeBuffers(socket, config.udp.bufferSize, logger);
-    const ids = new ConnectionIds({ expiry: config.udp.connections.expiry });
+    // One random key per process: a restart invalidates the ids it gave out.
+    const ids = new ConnectionIds({ expiry: config.udp.connections.expiry, secret: randomBytes(16) });
     this.ids = ids;
     const handler = new UdpHandler({
       tracker: ctx.tracker,

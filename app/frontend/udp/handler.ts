@@ -139,10 +139,11 @@ export class UdpHandler {
   }
 
   /**
-   * Handle msg[0, len) from address:port (as node:dgram reports them). Returns the
-   * length of the reply in `out`, 0 for none. Never throws.
+   * Handle msg[0, len) from `address` (as node:dgram reports it). Returns the length of
+   * the reply in `out`, 0 for none. Never throws. `port` is the sender's, where a reply
+   * answered later goes (sendLater); it plays no part in the request itself.
    */
-  handle(msg: Uint8Array, len: number, address: string, port: number): number {
+  handle(msg: Uint8Array, len: number, address: string, port = 0): number {
     const observer = this.observer;
     // Reading a clock allocates a heap number: only when someone records durations.
     const start = observer === NULL_OBSERVER ? 0 : performance.now();
@@ -154,7 +155,7 @@ export class UdpHandler {
     this.port = port;
     this.start = start;
     try {
-      n = this.dispatch(msg, len, address, port);
+      n = this.dispatch(msg, len, address);
     } catch (err) {
       this.logger?.error({ err }, 'udp packet failed');
       this.result = RESULT_SERVER_ERROR;
@@ -175,7 +176,7 @@ export class UdpHandler {
     }
   }
 
-  private dispatch(msg: Uint8Array, len: number, address: string, port: number): number {
+  private dispatch(msg: Uint8Array, len: number, address: string): number {
     if (len < HEADER_LEN) return 0;
     const action = readAction(msg);
     if (action === ACTION_HEARTBEAT) {
@@ -191,25 +192,25 @@ export class UdpHandler {
         this.action = REQ_CONNECT;
         if (!hasProtocolId(msg)) return this.error(msg, len, 'badProtocolId');
         writeConnectReply(this.out, msg);
-        this.ids.issue(this.out, 8, req.addr, family, port);
+        this.ids.issue(this.out, 8, req.addr, family);
         return 16;
       case ACTION_ANNOUNCE:
         this.action = REQ_ANNOUNCE;
-        if (!this.verify(msg, port)) return this.error(msg, len, 'badConnectionId');
+        if (!this.verify(msg)) return this.error(msg, len, 'badConnectionId');
         return this.announce(msg, len);
       case ACTION_SCRAPE:
         this.action = REQ_SCRAPE;
-        if (!this.verify(msg, port)) return this.error(msg, len, 'badConnectionId');
+        if (!this.verify(msg)) return this.error(msg, len, 'badConnectionId');
         return this.tracker.answersLater ? this.scrapeLater(msg, len) : this.scrape(msg, len);
       default:
-        this.verify(msg, port);
+        this.verify(msg);
         return this.error(msg, len, 'unknownAction');
     }
   }
 
-  private verify(msg: Uint8Array, port: number): boolean {
+  private verify(msg: Uint8Array): boolean {
     const req = this.req;
-    this.verified = this.ids.check(msg, 0, req.addr, req.family, port);
+    this.verified = this.ids.check(msg, 0, req.addr, req.family);
     return this.verified;
   }
 
