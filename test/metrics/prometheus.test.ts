@@ -99,11 +99,15 @@ describe('Prometheus and Grafana against a live tracker', () => {
 
     dir = mkdtempSync(join(tmpdir(), 'trakx-prometheus-'));
     const config = readFileSync(CONFIG, 'utf8');
-    assert.match(config, /'trakx:1337'/, 'the shipped config scrapes the compose service');
+    assert.match(
+      config,
+      /'127\.0\.0\.1:9337'/,
+      "the shipped config scrapes the compose tracker's metrics port",
+    );
     writeFileSync(
       join(dir, 'prometheus.yml'),
       config
-        .replace("'trakx:1337'", `'127.0.0.1:${service.httpPort}'`)
+        .replace("'127.0.0.1:9337'", `'127.0.0.1:${service.httpPort}'`)
         .replace(/scrape_interval: \S+/, 'scrape_interval: 1s')
         .replace(/evaluation_interval: \S+/, 'evaluation_interval: 1s'),
     );
