@@ -35,16 +35,21 @@ export async function docker(args: string[], timeoutMs = 120_000): Promise<strin
   return command(DOCKER, args, timeoutMs);
 }
 
-/** A program run with the engine's environment, its stdout; the error carries its output. */
-export async function command(cmd: string, args: string[], timeoutMs: number, cwd?: string): Promise<string> {
+/** A program run with the engine's environment (plus `env`), its stdout; the error carries its output. */
+export async function command(
+  cmd: string,
+  args: string[],
+  timeoutMs: number,
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<string> {
   try {
-    const r = await run(cmd, args, { env: ENV, cwd, timeout: timeoutMs, maxBuffer: 64 << 20 });
+    const env = { ...ENV, ...opts.env };
+    const r = await run(cmd, args, { env, cwd: opts.cwd, timeout: timeoutMs, maxBuffer: 64 << 20 });
     return r.stdout;
   } catch (err) {
     const e = err as Error & { stdout?: string; stderr?: string };
-    throw new Error(
-      `${cmd} ${args.join(' ')}: ${e.message}\n${(e.stdout ?? '').slice(-4000)}${(e.stderr ?? '').slice(-4000)}`,
-    );
+    const out = `${(e.stdout ?? '').slice(-4000)}${(e.stderr ?? '').slice(-4000)}`;
+    throw new Error(`${cmd} ${args.join(' ')}: ${e.message}\n${out}`);
   }
 }
 

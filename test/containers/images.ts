@@ -52,7 +52,8 @@ async function provide(
     if (pulled && (await imageArch(name)) === arch) await docker(['tag', name, kept]);
     else {
       const base = `trakx-standin/debian:bookworm-${arch}`;
-      await command('sh', [join(HERE, 'standin-base.sh'), arch], 600_000);
+      // Under emulation (arm64 on amd64) debootstrap's second stage takes minutes.
+      await command('sh', [join(HERE, 'standin-base.sh'), arch], 1_800_000);
       await build(base, kept);
     }
   }
@@ -68,7 +69,10 @@ async function buildStandin(context: string, base: string, tag: string, arch: st
 
 /** The unpacked `package/` folder of an npm registry package. */
 async function npmPackage(spec: string, into: string, dir: string): Promise<void> {
-  const file = (await command('npm', ['pack', '--silent', spec], 300_000, dir)).trim().split('\n').pop()!;
+  const file = (await command('npm', ['pack', '--silent', spec], 300_000, { cwd: dir }))
+    .trim()
+    .split('\n')
+    .pop()!;
   await command('tar', ['-xzf', join(dir, file), '-C', dir], 120_000);
   rmSync(join(dir, file));
   cpSync(join(dir, 'package'), into, { recursive: true });

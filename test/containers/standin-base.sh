@@ -15,7 +15,8 @@ mirror=$(sed -n 's/^URIs: *\([^ ]*debian\)$/\1/p; s/^deb \(http[^ ]*debian\) .*/
 mirror=${mirror:-http://deb.debian.org/debian}
 
 root=$(mktemp -d "${TMPDIR:-/var/tmp}/trakx-standin-$arch.XXXXXX")
-trap 'rm -rf "$root"' EXIT
+trap 'rm -rf "$root" "$root.log"' EXIT
+trap 'exit 1' INT TERM
 if [ "$arch" = "$(dpkg --print-architecture)" ]; then
   debootstrap --variant=minbase --arch="$arch" bookworm "$root" "$mirror" >"$root.log" 2>&1 ||
     { tail -20 "$root.log" >&2; exit 1; }
@@ -25,6 +26,13 @@ else
     chroot "$root" /debootstrap/debootstrap --second-stage >>"$root.log" 2>&1 ||
     { tail -20 "$root.log" >&2; exit 1; }
 fi
-rm -f "$root.log"
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
-tar -C "$root" -c . | docker import --platform "linux/$arch" - "$tag" >/dev/null
+# A build FROM scratch records the architecture (`docker import --platform` needs an
+# experimental engine).
+ctx="$root.ctx"
+mkdir -p "$ctx"
+trap 'rm -rf "$root" "$root.log" "$ctx"' EXIT
+tar -C "$root" -cf "$ctx/rootfs.tar" .
+rm -rf "$root"
+printf 'FROM scratch\nADD rootfs.tar /\nCMD ["bash"]\n' >"$ctx/Dockerfile"
+docker build -q --platform "linux/$arch" -t "$tag" "$ctx" >/dev/null
