@@ -64,6 +64,10 @@ stop)
   done
   for br in $new_bridges; do ip link delete "$br" 2>/dev/null || true; done
   if [ -s "$dir/forward.before" ]; then iptables -P FORWARD "$(cat "$dir/forward.before")"; fi
+  # Network namespaces it left mounted under the exec-root, deepest first.
+  awk -v root="$dir/" 'index($2, root) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+  done
   rm -rf "$dir/exec" "$sock"
   ;;
 *)

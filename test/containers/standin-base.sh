@@ -7,7 +7,10 @@ set -eu
 
 arch=${1:?usage: standin-base.sh amd64|arm64}
 tag="trakx-standin/debian:bookworm-$arch"
-if docker image inspect "$tag" >/dev/null 2>&1; then exit 0; fi
+# Debian's CLI matches its engine and builds with BuildKit without buildx.
+docker=docker
+if [ -x /usr/bin/docker ]; then docker=/usr/bin/docker; fi
+if $docker image inspect "$tag" >/dev/null 2>&1; then exit 0; fi
 
 # The mirror apt uses on this host, so the stand-in reaches what the host reaches.
 mirror=$(sed -n 's/^URIs: *\([^ ]*debian\)$/\1/p; s/^deb \(http[^ ]*debian\) .*/\1/p' \
@@ -35,4 +38,4 @@ trap 'rm -rf "$root" "$root.log" "$ctx"' EXIT
 tar -C "$root" -cf "$ctx/rootfs.tar" .
 rm -rf "$root"
 printf 'FROM scratch\nADD rootfs.tar /\nCMD ["bash"]\n' >"$ctx/Dockerfile"
-docker build -q --platform "linux/$arch" -t "$tag" "$ctx" >/dev/null
+DOCKER_BUILDKIT=1 $docker build -q --platform "linux/$arch" -t "$tag" "$ctx" >/dev/null
