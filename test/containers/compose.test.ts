@@ -223,11 +223,15 @@ describe('the compose stack on the host network', { skip }, () => {
         1000,
       );
       assert.ok(peers > 0);
-      const alarms = (await getJson(`${NETDATA}/api/v1/alarms?all`)) as { alarms: Record<string, unknown> };
-      const names = Object.keys(alarms.alarms).filter((k) => k.startsWith('go_expvar_trakx.'));
-      assert.ok(
-        names.some((n) => n.endsWith('trakx_server_errors')),
-        names.join(', '),
+      // Health starts its alarms a little after the charts appear.
+      await waitFor(
+        "trakx's alarms",
+        60_000,
+        async () => {
+          const r = (await getJson(`${NETDATA}/api/v1/alarms?all`)) as { alarms: Record<string, unknown> };
+          return Object.keys(r.alarms).some((k) => /^go_expvar_trakx\..*trakx_server_errors$/.test(k));
+        },
+        1000,
       );
     });
   });
