@@ -3,7 +3,7 @@
 // Missing redis-server skips the tests locally and fails them under CI.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,11 +110,6 @@ export class RedisServer {
     process.kill(this.pid, 'SIGCONT');
   }
 
-  /** CPU seconds (user + system) redis-server has used, from /proc. */
-  cpuSeconds(): number {
-    return procCpuSeconds(this.pid);
-  }
-
   async stop(): Promise<void> {
     if (this.proc !== null) {
       try {
@@ -126,11 +121,4 @@ export class RedisServer {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-/** CPU seconds (user + system) of a process, from /proc/<pid>/stat. */
-export function procCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
 }

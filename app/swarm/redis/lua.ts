@@ -26,6 +26,29 @@ local function forget(list)
     if redis.call('HINCRBY', meta, p, -1) <= 0 then redis.call('HDEL', meta, p) end
   end
 end
+-- A torrent left without peers is gone, its downloaded count with it.
+local function release(hash)
+  redis.call('DEL', meta)
+  if KEYS[6] then redis.call('ZREM', KEYS[6], hash) end
+end
+-- Lazy expiry of this torrent's stale peers (score below cutoff), bounded per call.
+-- Returns the four set sizes when something was removed, else nothing.
+local function expire(cutoff, hash)
+  local expired = false
+  for k = 2, 5 do
+    local stale = redis.call('ZRANGEBYSCORE', KEYS[k], '-inf', cutoff, 'LIMIT', 0, 256)
+    if #stale > 0 then
+      redis.call('ZREM', KEYS[k], unpack(stale))
+      forget(stale)
+      expired = true
+    end
+  end
+  if not expired then return end
+  local n2, n3 = redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])
+  local n4, n5 = redis.call('ZCARD', KEYS[4]), redis.call('ZCARD', KEYS[5])
+  if n2 + n3 + n4 + n5 == 0 then release(hash) end
+  return n2, n3, n4, n5
+end
 `;
 
 /**
@@ -50,27 +73,8 @@ local maxPerIp = tonumber(ARGV[9])
 local sk, lk = KEYS[2], KEYS[3]
 if #member == 18 then sk, lk = KEYS[4], KEYS[5] end
 
--- Lazy expiry of this torrent's stale peers (last seen before now - ttl), bounded per call.
 local cutoff = '(' .. (now - ttl)
-local expired = false
-for k = 2, 5 do
-  local stale = redis.call('ZRANGEBYSCORE', KEYS[k], '-inf', cutoff, 'LIMIT', 0, 256)
-  if #stale > 0 then
-    redis.call('ZREM', KEYS[k], unpack(stale))
-    forget(stale)
-    expired = true
-  end
-end
-local n2, n3, n4, n5
-if expired then
-  n2, n3 = redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])
-  n4, n5 = redis.call('ZCARD', KEYS[4]), redis.call('ZCARD', KEYS[5])
-  if n2 + n3 + n4 + n5 == 0 then
-    -- Emptied: the torrent is gone, its downloaded count with it.
-    redis.call('DEL', meta)
-    if KEYS[6] then redis.call('ZREM', KEYS[6], ARGV[11]) end
-  end
-end
+local n2, n3, n4, n5 = expire(cutoff, ARGV[11])
 
 local cur = redis.call('HGET', meta, member)
 local code = 0
@@ -155,13 +159,14 @@ return {code, s4 + s6, l4 + l6, downloaded, table.concat(peers)}
 
 /**
  * KEYS: m s4 l4 s6 l6 [torrents]
- * ARGV: member, info_hash
- * Returns {existed, seeders, leechers, downloaded}.
+ * ARGV: member, info_hash, now, ttl
+ * Returns {existed, seeders, leechers, downloaded}; a stale peer no longer exists.
  */
 export const REMOVE = new Script(
   'remove',
   `${COMMON}
 local member = ARGV[1]
+expire('(' .. (tonumber(ARGV[3]) - tonumber(ARGV[4])), ARGV[2])
 local cur = redis.call('HGET', meta, member)
 local existed = 0
 if cur then
@@ -174,10 +179,7 @@ if cur then
 end
 local s4, l4 = redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])
 local s6, l6 = redis.call('ZCARD', KEYS[4]), redis.call('ZCARD', KEYS[5])
-if existed == 1 and s4 + l4 + s6 + l6 == 0 then
-  redis.call('DEL', meta)
-  if KEYS[6] then redis.call('ZREM', KEYS[6], ARGV[2]) end
-end
+if existed == 1 and s4 + l4 + s6 + l6 == 0 then release(ARGV[2]) end
 return {existed, s4 + s6, l4 + l6, tonumber(redis.call('HGET', meta, 'd') or '0')}
 `,
 );

@@ -58,6 +58,8 @@ function items(err: Error | null, v: RespValue, len: number, reject: (e: Error) 
 
 export class RedisSwarm {
   readonly conn: RedisConnection;
+  /** db.redis.prefix: every key starts with it. */
+  readonly prefix: string;
   private readonly head: Buffer;
   private readonly tails: Buffer[];
   private readonly torrentsKey: string;
@@ -66,6 +68,7 @@ export class RedisSwarm {
 
   constructor(private readonly opts: RedisSwarmOptions) {
     const prefix = opts.prefix ?? 'trakx:';
+    this.prefix = prefix;
     this.head = Buffer.from(`${prefix}{`, 'latin1');
     this.tails = ['}m', '}s4', '}l4', '}s6', '}l6'].map((t) => Buffer.from(t, 'latin1'));
     this.torrentsKey = `${prefix}torrents`;
@@ -79,6 +82,11 @@ export class RedisSwarm {
 
   close(): Promise<void> {
     return this.conn.close();
+  }
+
+  /** The start of every key of one torrent: prefix + {hex info_hash} (for operators and tests). */
+  prefixOf(hash: Uint8Array, off = 0): string {
+    return `${this.prefix}{${Buffer.from(hash.subarray(off, off + 20)).toString('hex')}}`;
   }
 
   /**
@@ -147,12 +155,14 @@ export class RedisSwarm {
   /** Remove the peer (event=stopped) and fill `out` with the counts left. */
   remove(req: RedisAnnounceRequest, out: RedisRemoveResult): Promise<RedisRemoveResult> {
     return new Promise((resolve, reject) => {
-      const mark = this.evalsha(REMOVE, this.opts.maxTorrents > 0 ? 6 : 5, 2, reject);
+      const mark = this.evalsha(REMOVE, this.opts.maxTorrents > 0 ? 6 : 5, 4, reject);
       if (mark < 0) return;
       const w = this.conn.writer;
       this.torrentKeys(req.infoHash, req.hashOff);
       w.bytes(this.member, 0, this.memberOf(req.family, req.addr, req.addrOff, req.port));
       w.bytes(req.infoHash, req.hashOff, 20);
+      w.int(req.now);
+      w.int(this.opts.peerTtl);
       const p: Pending<RedisRemoveResult> = { resolve, reject, out, entry: 0 };
       this.conn.send(mark, onRemove, p, REMOVE);
       this.event(req.infoHash, req.hashOff, req.family, req.seeder, EVENT_STOPPED, req.now);
