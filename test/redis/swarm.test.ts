@@ -36,7 +36,7 @@ const SCENARIOS = [
 const H = hashOf(1);
 const H2 = hashOf(2);
 
-describe('redis swarm scripts', { skip: SKIP_NO_REDIS }, () => {
+describe('redis swarm scripts', { skip: SKIP_NO_REDIS, timeout: 120_000 }, () => {
   before(async () => {
     await server.start();
   });

@@ -104,11 +104,7 @@ describe('RespParser', () => {
 
   test('a big bulk string across many chunks arrives whole and byte-exact', () => {
     const body = new Rand(3).bytes(3 * 1024 * 1024 + 17);
-    const stream = Buffer.concat([
-      Buffer.from(`*2\r\n$${body.length}\r\n`),
-      body,
-      Buffer.from('\r\n:5\r\n'),
-    ]);
+    const stream = Buffer.concat([Buffer.from(`*2\r\n$${body.length}\r\n`), body, Buffer.from('\r\n:5\r\n')]);
     const chunks: Buffer[] = [];
     for (let at = 0; at < stream.length; at += 65536) chunks.push(stream.subarray(at, at + 65536));
     const got = parseAll(chunks);
@@ -161,7 +157,13 @@ describe('RespWriter', () => {
   test('hexKey writes head + hex of the bytes + tail as one bulk string', () => {
     const w = new RespWriter();
     const hash = Buffer.from('00ff10abcdef', 'hex');
-    w.hexKey(Buffer.from('p:{'), Buffer.concat([Buffer.alloc(2, 9), hash]), 2, hash.length, Buffer.from('}s4'));
+    w.hexKey(
+      Buffer.from('p:{'),
+      Buffer.concat([Buffer.alloc(2, 9), hash]),
+      2,
+      hash.length,
+      Buffer.from('}s4'),
+    );
     assert.equal(w.take().toString(), '$18\r\np:{00ff10abcdef}s4\r\n');
   });
 

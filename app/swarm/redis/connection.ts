@@ -78,6 +78,8 @@ export class RedisConnection {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private attempts = 0;
   private lastData = 0;
+  /** Why the socket is being dropped, when it is on purpose. */
+  private dropReason: string | null = null;
   private closed: Promise<void> | null = null;
   private readonly hooks: Pick<RedisConnectionOptions, 'onLatency' | 'onError' | 'onState' | 'tls'>;
 
@@ -346,9 +348,11 @@ export class RedisConnection {
     if (expired > 0) {
       if (this.ready) this.hooks.onState?.(false);
       if (now - this.lastData >= this.timeout && this.socket !== null) {
+        // Silent for a whole timeout: the requests behind these would time out as well.
         this.hooks.onError?.(
           new RedisUnavailableError(`redis: nothing received for ${this.timeout} ms; reconnecting`),
         );
+        this.dropReason = `redis: no reply within ${this.timeout} ms`;
         this.socket.destroy();
         return;
       }
@@ -402,8 +406,11 @@ export class RedisConnection {
       const wasReady = this.ready;
       this.ready = false;
       this.drop(
-        new RedisUnavailableError(this.closing ? 'redis: connection closed' : 'redis: connection lost'),
+        new RedisUnavailableError(
+          this.closing ? 'redis: connection closed' : (this.dropReason ?? 'redis: connection lost'),
+        ),
       );
+      this.dropReason = null;
       if (wasReady) this.hooks.onState?.(false);
       if (this.closing) return;
       const delay = Math.min(this.reconnectMax, this.reconnectMin * 2 ** this.attempts);

@@ -1,6 +1,6 @@
 // Where and how to reach Redis, from one URL: redis://[user:password@]host[:port][/db],
-// rediss://… for TLS, and unix:///path/to/redis.sock?db=N&password=… (or
-// redis+unix://[:password@]/path…) for a local socket.
+// rediss://… for TLS, and unix:///path/to/redis.sock?db=N&user=…&password=… (or
+// redis+unix:///path…) for a local socket.
 
 export interface RedisTarget {
   /** TCP host (IPv6 without brackets); empty for a unix socket. */
@@ -36,7 +36,7 @@ export function parseRedisUrl(text: string): RedisTarget {
   } catch {
     throw new Error(`redis url ${redact(text)}: not a URL`);
   }
-  const user = decodeURIComponent(u.username);
+  const user = decodeURIComponent(u.username) || (u.searchParams.get('user') ?? '');
   const password = decodeURIComponent(u.password) || (u.searchParams.get('password') ?? '');
   if (u.protocol === 'unix:' || u.protocol === 'redis+unix:') {
     const path = decodeURIComponent(u.pathname);
