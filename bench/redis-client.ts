@@ -53,7 +53,16 @@ function request(): RedisAnnounceRequest {
 }
 
 function result(): RedisAnnounceResult {
-  return { code: 0, seeders: 0, leechers: 0, downloaded: 0, buf: new Uint8Array(NUMWANT * 6), pos: 0, end: 0, peers: 0 };
+  return {
+    code: 0,
+    seeders: 0,
+    leechers: 0,
+    downloaded: 0,
+    buf: new Uint8Array(NUMWANT * 6),
+    pos: 0,
+    end: 0,
+    peers: 0,
+  };
 }
 
 /** Sets `req` to a random peer of a random torrent (or to peer k in order when preloading). */
@@ -134,7 +143,10 @@ interface NodeRedisModule {
   RESP_TYPES: Record<string, number>;
 }
 
-async function nodeRedisIssue(dir: string, url: string): Promise<{ issue: Issue; close: () => Promise<void> }> {
+async function nodeRedisIssue(
+  dir: string,
+  url: string,
+): Promise<{ issue: Issue; close: () => Promise<void> }> {
   const mod = createRequire(join(dir, 'package.json'))('redis') as NodeRedisModule;
   const client = mod.createClient({ url });
   await client.connect();
@@ -198,10 +210,18 @@ async function main(): Promise<void> {
     console.error(
       `preloaded ${pop.peers} peers over ${pop.torrents} torrents in ${((Date.now() - t0) / 1000).toFixed(1)} s (${pre.errors} errors)`,
     );
-    const opts = { count: Number(values.count), maxSeconds: Number(values.seconds), depth, redisPid: server.pid };
+    const opts = {
+      count: Number(values.count),
+      maxSeconds: Number(values.seconds),
+      depth,
+      redisPid: server.pid,
+    };
     const rows: [string, LoadFigures][] = [];
     const clients: [string, () => Promise<{ issue: Issue; close: () => Promise<void> }>][] = [
-      ['trakx RespWriter + RespParser', async () => ({ issue: oursIssue(swarm, false), close: async () => {} })],
+      [
+        'trakx RespWriter + RespParser',
+        async () => ({ issue: oursIssue(swarm, false), close: async () => {} }),
+      ],
     ];
     if (values.clients !== '') {
       clients.push(['node-redis (`redis`)', () => nodeRedisIssue(values.clients!, server.url)]);
@@ -218,7 +238,9 @@ async function main(): Promise<void> {
         );
       }
     }
-    console.log(`| client | announces | announces/s | Node CPU µs/announce | redis-server CPU µs/announce | errors |`);
+    console.log(
+      `| client | announces | announces/s | Node CPU µs/announce | redis-server CPU µs/announce | errors |`,
+    );
     console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
     for (const [name, f] of rows) {
       console.log(

@@ -2,11 +2,15 @@
 //
 // Keys of one torrent share the hash tag {<hex info_hash>} (one Cluster slot):
 //   …}m   HASH: <member> → flags byte (1 seeder, 2 download counted) + peer_id;
-//              "d" → downloaded; <prefix> (4 bytes of IPv4, 8 of IPv6) → peers of that /32 or /64
+//              <prefix> (4 bytes of IPv4, 8 of IPv6) → peers of that /32 or /64;
+//              "d" downloaded; "o" a time no later than any peer's last seen;
+//              "x" when the keys' EXPIRE was last pushed back
 //   …}s4 …}l4 …}s6 …}l6   ZSETs of seeders/leechers per family: member = compact
 //              address + port (6 or 18 bytes), score = last seen (unix seconds)
-// All five get the same EXPIRE on every announce, so an abandoned torrent vanishes
-// whole; stale peers of a live one are dropped by score whenever it is announced to.
+// Stale peers of a torrent are removed by score when it is next announced to, once
+// now - ttl has passed "o". Every key outlives its last write by at least ttl (EXPIRE
+// ttl + ttl/4, pushed back once per ttl/4, and set on a key just created), so a
+// torrent nobody announces to vanishes from Redis by itself, without any sweep.
 // `<prefix>torrents` (ZSET info_hash → last announce) backs db.maxTorrents; it is the
 // one key outside the torrent's slot, so it is passed only when that cap is on.
 
@@ -31,23 +35,24 @@ local function release(hash)
   redis.call('DEL', meta)
   if KEYS[6] then redis.call('ZREM', KEYS[6], hash) end
 end
--- Lazy expiry of this torrent's stale peers (score below cutoff), bounded per call.
--- Returns the four set sizes when something was removed, else nothing.
-local function expire(cutoff, hash)
-  local expired = false
+-- Lazy expiry, when "o" says a peer may be stale: removes peers last seen before
+-- now - ttl (at most 256 per set and call), then records the stalest one left.
+-- Returns whether it looked (the caller's reads of meta are then out of date).
+local function expire(now, ttl, o, hash)
+  local cutoff = now - ttl
+  if o and tonumber(o) >= cutoff then return false end
+  local oldest = nil
   for k = 2, 5 do
-    local stale = redis.call('ZRANGEBYSCORE', KEYS[k], '-inf', cutoff, 'LIMIT', 0, 256)
+    local stale = redis.call('ZRANGEBYSCORE', KEYS[k], '-inf', '(' .. cutoff, 'LIMIT', 0, 256)
     if #stale > 0 then
       redis.call('ZREM', KEYS[k], unpack(stale))
       forget(stale)
-      expired = true
     end
+    local first = redis.call('ZRANGE', KEYS[k], 0, 0, 'WITHSCORES')
+    if #first > 0 and (not oldest or tonumber(first[2]) < oldest) then oldest = tonumber(first[2]) end
   end
-  if not expired then return end
-  local n2, n3 = redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])
-  local n4, n5 = redis.call('ZCARD', KEYS[4]), redis.call('ZCARD', KEYS[5])
-  if n2 + n3 + n4 + n5 == 0 then release(hash) end
-  return n2, n3, n4, n5
+  if oldest then redis.call('HSET', meta, 'o', oldest) else release(hash) end
+  return true
 end
 `;
 
@@ -73,28 +78,24 @@ local maxPerIp = tonumber(ARGV[9])
 local sk, lk = KEYS[2], KEYS[3]
 if #member == 18 then sk, lk = KEYS[4], KEYS[5] end
 
-local cutoff = '(' .. (now - ttl)
-local n2, n3, n4, n5 = expire(cutoff, ARGV[11])
-
-local cur = redis.call('HGET', meta, member)
+local f = redis.call('HMGET', meta, member, 'd', 'x', 'o')
+if expire(now, ttl, f[4], ARGV[11]) then f = redis.call('HMGET', meta, member, 'd', 'x', 'o') end
+local cur, downloaded, pushed = f[1], tonumber(f[2] or '0'), f[3]
+-- No "o": the torrent has no peers yet.
+local fresh = not f[4]
 local code = 0
 local counted = completed
+local bump = completed
 if not cur then
-  if not n2 then
-    n2, n3 = redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])
-    n4, n5 = redis.call('ZCARD', KEYS[4]), redis.call('ZCARD', KEYS[5])
-  end
-  if KEYS[6] and n2 + n3 + n4 + n5 == 0 and not redis.call('ZSCORE', KEYS[6], ARGV[11]) then
-    redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', cutoff)
+  if fresh and KEYS[6] and not redis.call('ZSCORE', KEYS[6], ARGV[11]) then
+    redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. (now - ttl))
     if redis.call('ZCARD', KEYS[6]) >= maxTorrents then return {1, 0, 0, 0, ''} end
   end
   local prefix = prefixOf(member)
   if maxPerIp > 0 and tonumber(redis.call('HGET', meta, prefix) or '0') >= maxPerIp then
     return {3, 0, 0, 0, ''}
   end
-  local ns, nl = n2, n3
-  if #member == 18 then ns, nl = n4, n5 end
-  if ns + nl >= maxPeers then
+  if not fresh and redis.call('ZCARD', sk) + redis.call('ZCARD', lk) >= maxPeers then
     -- Full: the stalest peer of this family makes room.
     local a = redis.call('ZRANGE', sk, 0, 0, 'WITHSCORES')
     local b = redis.call('ZRANGE', lk, 0, 0, 'WITHSCORES')
@@ -106,24 +107,34 @@ if not cur then
   end
   redis.call('HINCRBY', meta, prefix, 1)
 else
-  local f = string.byte(cur, 1)
-  local was = f % 2 == 1
+  local was = string.byte(cur, 1) % 2 == 1
   if was ~= seeder then redis.call('ZREM', was and sk or lk, member) end
   -- Counted once per peer: on completed, or when a leecher turns seeder.
-  counted = f >= 2 or completed or (seeder and not was)
-  if counted and f < 2 then code = -1 end
+  counted = string.byte(cur, 1) >= 2 or completed or (seeder and not was)
+  bump = counted and string.byte(cur, 1) < 2
+end
+if bump then
+  downloaded = downloaded + 1
+  redis.call('HINCRBY', meta, 'd', 1)
 end
 redis.call('ZADD', seeder and sk or lk, now, member)
 local value = string.char((seeder and 1 or 0) + (counted and 2 or 0)) .. ARGV[2]
 if value ~= cur then redis.call('HSET', meta, member, value) end
-if counted and (not cur or code == -1) then redis.call('HINCRBY', meta, 'd', 1) end
-if code == -1 then code = 0 end
+if fresh then redis.call('HSET', meta, 'o', now) end
 if KEYS[6] then redis.call('ZADD', KEYS[6], now, ARGV[11]) end
-for k = 1, 5 do redis.call('EXPIRE', KEYS[k], ttl) end
-
+local quarter = math.ceil(ttl / 4)
 local s4, l4 = redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])
 local s6, l6 = redis.call('ZCARD', KEYS[4]), redis.call('ZCARD', KEYS[5])
-local downloaded = tonumber(redis.call('HGET', meta, 'd') or '0')
+if fresh or not pushed or now - tonumber(pushed) >= quarter then
+  for k = 1, 5 do redis.call('EXPIRE', KEYS[k], ttl + quarter) end
+  redis.call('HSET', meta, 'x', now)
+else
+  -- A set this announce created has no EXPIRE yet.
+  local mine = seeder and s4 or l4
+  if #member == 18 then mine = seeder and s6 or l6 end
+  if mine == 1 then redis.call('EXPIRE', seeder and sk or lk, ttl + quarter) end
+end
+
 local peers = {}
 if numwant > 0 then
   if seeder then
@@ -166,8 +177,9 @@ export const REMOVE = new Script(
   'remove',
   `${COMMON}
 local member = ARGV[1]
-expire('(' .. (tonumber(ARGV[3]) - tonumber(ARGV[4])), ARGV[2])
-local cur = redis.call('HGET', meta, member)
+local f = redis.call('HMGET', meta, member, 'o')
+if expire(tonumber(ARGV[3]), tonumber(ARGV[4]), f[2], ARGV[2]) then f = redis.call('HMGET', meta, member, 'o') end
+local cur = f[1]
 local existed = 0
 if cur then
   local k = 3
