@@ -6,14 +6,17 @@
 //   node --import tsx bench/redis-client.ts --clients /tmp/rc [--torrents 100000] [--count 200000]
 // Every client keeps the same number of requests in flight (closed loop), so each
 // event-loop turn sends a batch; bounded by --count and --seconds per client.
+// --write puts the table in bench/RESULTS.md (its "redis-client" section).
 
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ANNOUNCE } from '../app/swarm/redis/lua.ts';
 import { RedisSwarm } from '../app/swarm/redis/redis-swarm.ts';
 import type { RedisAnnounceRequest, RedisAnnounceResult } from '../app/swarm/redis/types.ts';
 import { benchRedis, closedLoop, fmt, type LoadFigures, Population } from './redis-common.ts';
+import { writeSection } from './results-sections.ts';
 
 const { values } = parseArgs({
   options: {
@@ -23,6 +26,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '30' },
     depth: { type: 'string', default: '64' },
     runs: { type: 'string', default: '3' },
+    write: { type: 'boolean', default: false },
   },
 });
 
@@ -238,13 +242,24 @@ async function main(): Promise<void> {
         );
       }
     }
-    console.log(
-      `| client | announces | announces/s | Node CPU µs/announce | redis-server CPU µs/announce | errors |`,
-    );
-    console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
-    for (const [name, f] of rows) {
-      console.log(
-        `| ${name} | ${f.requests} | ${fmt(f.perSecond)} | ${fmt(f.nodeUs)} | ${fmt(f.redisUs)} | ${f.errors} |`,
+    const md = [
+      `${pop.torrents} torrents × 10–25 peers (${pop.peers} peers) loaded, numwant 50, ${depth} announces in flight; Node on CPU 0, redis-server on CPU 1; runs interleaved. Load average at the end: ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}.`,
+      '',
+      '| client | announces | announces/s | Node CPU µs/announce | redis-server CPU µs/announce | errors |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      ...rows.map(
+        ([name, f]) =>
+          `| ${name} | ${f.requests} | ${fmt(f.perSecond)} | ${fmt(f.nodeUs)} | ${fmt(f.redisUs)} | ${f.errors} |`,
+      ),
+    ].join('\n');
+    console.log(md);
+    if (values.write) {
+      writeSection(
+        join(import.meta.dirname, 'RESULTS.md'),
+        'redis-client',
+        `## Redis clients: Node CPU per announce\n\nProduced by \`node --import tsx bench/redis-client.ts --clients <dir> --write\` on ${new Date().toISOString().slice(0, 10)}: the same EVALSHA announce (app/swarm/redis/lua.ts) through each client.\n\n${md}`,
       );
     }
   } finally {

@@ -120,7 +120,8 @@ export class RedisConnection {
   addScript(s: Script): void {
     if (this.scripts.has(s.sha)) return;
     this.scripts.set(s.sha, s);
-    if (this.ready) this.loadScript(s);
+    // When the cap is reached, the first NOSCRIPT loads it instead.
+    if (this.refusal() === null) this.loadScript(s);
   }
 
   /**
