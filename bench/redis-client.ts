@@ -8,6 +8,7 @@
 // event-loop turn sends a batch; bounded by --count and --seconds per client.
 // --write puts the table in bench/RESULTS.md (its "redis-client" section).
 
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -198,6 +199,11 @@ async function ioredisIssue(dir: string, url: string): Promise<{ issue: Issue; c
   };
 }
 
+function versionOf(dir: string, pkg: string): string {
+  const file = join(dir, 'node_modules', pkg, 'package.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
 async function main(): Promise<void> {
   const server = await benchRedis();
   const swarm = new RedisSwarm({
@@ -228,8 +234,15 @@ async function main(): Promise<void> {
       ],
     ];
     if (values.clients !== '') {
-      clients.push(['node-redis (`redis`)', () => nodeRedisIssue(values.clients!, server.url)]);
-      clients.push(['ioredis, enableAutoPipelining', () => ioredisIssue(values.clients!, server.url)]);
+      const v = (pkg: string) => versionOf(values.clients!, pkg);
+      clients.push([
+        `node-redis (\`redis\` ${v('redis')})`,
+        () => nodeRedisIssue(values.clients!, server.url),
+      ]);
+      clients.push([
+        `ioredis ${v('ioredis')}, enableAutoPipelining`,
+        () => ioredisIssue(values.clients!, server.url),
+      ]);
     }
     for (let run = 0; run < Number(values.runs); run++) {
       for (const [name, make] of clients) {

@@ -101,11 +101,19 @@ export class RedisConnection {
     this.retried = new Uint8Array(n);
     for (const s of opts.scripts ?? []) this.scripts.set(s.sha, s);
     this.parser = new RespParser((v) => this.reply(v));
+    this.closedError = new RedisUnavailableError('redis: connection closed');
+    this.downError = new RedisUnavailableError(`redis: not connected to ${this.describe()}`);
+    this.capError = new RedisUnavailableError(
+      `redis: ${this.maxInFlight} requests already in flight (the cap)`,
+    );
     this.connect();
   }
 
   private readonly reconnectMin: number;
   private readonly reconnectMax: number;
+  private readonly closedError: Error;
+  private readonly downError: Error;
+  private readonly capError: Error;
 
   /** Connected, handshake done, and not stuck on a request that timed out. */
   get up(): boolean {
@@ -129,14 +137,9 @@ export class RedisConnection {
    * encode into `writer` and finish with send().
    */
   refusal(): Error | null {
-    if (!this.ready) {
-      return new RedisUnavailableError(
-        this.closing ? 'redis: connection closed' : `redis: not connected to ${this.describe()}`,
-      );
-    }
-    if (this.count >= this.maxInFlight) {
-      return new RedisUnavailableError(`redis: ${this.count} requests already in flight (the cap)`);
-    }
+    // Shared error objects: refusing costs nothing however many requests come.
+    if (!this.ready) return this.closing ? this.closedError : this.downError;
+    if (this.count >= this.maxInFlight) return this.capError;
     return null;
   }
 
