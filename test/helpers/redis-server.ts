@@ -71,6 +71,13 @@ export class RedisServer {
       ],
       { cwd: this.dir },
     );
+    // A test or bench that dies of an exception must not leave its server behind.
+    const child = this.proc.child;
+    const reap = (): void => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
+    process.once('exit', reap);
+    child.once('exit', () => process.removeListener('exit', reap));
     for (let i = 0; i < 200; i++) {
       if (await this.pings()) return this;
       if (this.proc.child.exitCode !== null) break;
