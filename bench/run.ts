@@ -19,6 +19,7 @@ import { bundleChildren } from './bundle.ts';
 import { goalsMarkdown } from './goals.ts';
 import { benchLock } from './lock.ts';
 import { markdown, type Report, type ScenarioOutcome, summarize, type TargetOutcome } from './report.ts';
+import { withSections } from './results-sections.ts';
 import { allScenarios, type Ctx, type RunFigures, SCENARIO_IDS } from './scenarios.ts';
 import {
   opentrackerPath,
@@ -184,7 +185,8 @@ async function main(): Promise<void> {
   if (o.report) {
     const report = JSON.parse(readFileSync(o.report, 'utf8')) as Report;
     mkdirSync(o.out, { recursive: true });
-    writeFileSync(join(o.out, 'RESULTS.md'), render(report));
+    const file = join(o.out, 'RESULTS.md');
+    writeFileSync(file, withSections(file, render(report)));
     log(`wrote ${join(o.out, 'RESULTS.md')} from ${o.report}`);
     return;
   }
@@ -310,7 +312,8 @@ async function main(): Promise<void> {
     .join(' ');
   mkdirSync(o.out, { recursive: true });
   const md = render(report);
-  writeFileSync(join(o.out, 'RESULTS.md'), md);
+  const file = join(o.out, 'RESULTS.md');
+  writeFileSync(file, withSections(file, md));
   writeFileSync(join(o.out, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(md);
   log(`wrote ${join(o.out, 'RESULTS.md')} and results.json in ${Math.round(report.seconds)} s`);

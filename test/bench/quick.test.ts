@@ -23,13 +23,16 @@ function runQuick(out: string): Promise<{ code: number | null; stderr: string }>
       {
         cwd: repo,
         stdio: ['ignore', 'ignore', 'pipe'],
+        // Its own process group, so a kill also ends the trackers the bench started.
+        detached: true,
       },
     );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString('utf8');
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 85_000);
+    // A bound, not a speed check: a loaded shared machine can take three times a quiet one's.
+    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 240_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       done({ code, stderr });
@@ -39,7 +42,7 @@ function runQuick(out: string): Promise<{ code: number | null; stderr: string }>
 
 test(
   'bench --quick completes and every measured target gave valid replies',
-  { timeout: 90_000 },
+  { timeout: 250_000 },
   async () => {
     const out = mkdtempSync(join(tmpdir(), 'trakx-bench-quick-'));
     try {

@@ -1,9 +1,11 @@
-// The container files, checked with what runs here (no Docker engine does): Debian's
-// docker-compose parses docker-compose.yml, with and without the netdata profile; every
-// TRAKX_* variable it passes is a real config key whose value the loader accepts; the
-// Dockerfile's COPY sources are not excluded by .dockerignore, and it keeps the
-// properties the README promises (multi-stage, production deps, non-root, tcp+udp,
-// HEALTHCHECK without curl).
+// The container files, checked without an engine (test/containers/ runs them): Debian's
+// docker-compose parses docker-compose.yml, with and without the netdata profile, and
+// refuses it without a Grafana password; every service is on the host network with its
+// monitoring listeners on loopback, wired to each other's addresses; images are pinned to
+// exact versions; every TRAKX_* variable it passes is a real config key whose value the
+// loader accepts; the Dockerfile's COPY sources are not excluded by .dockerignore, and it
+// keeps the properties the README promises (pinned Node 24 base, multi-stage, production
+// deps, non-root, tcp+udp, HEALTHCHECK without curl).
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -16,30 +18,96 @@ import { tempHome } from '../helpers/process.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
-function compose(...args: string[]): string {
+function compose(env: Record<string, string>, ...args: string[]): string {
   return execFileSync('docker-compose', ['-f', join(ROOT, 'docker-compose.yml'), ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
 }
 
+const PASSWORD = { GF_ADMIN_PASSWORD: 'only-for-this-test' };
+
 type Service = {
+  image?: string;
   environment?: Record<string, string>;
   ports?: unknown[];
   volumes?: unknown[];
   profiles?: string[];
+  network_mode?: string;
+  command?: string[];
 };
+
+function resolved(env: Record<string, string> = PASSWORD): Record<string, Service> {
+  return (parseYaml(compose(env, 'config')) as { services: Record<string, Service> }).services;
+}
+
+/** host:port of a URL. */
+const hostPort = (url: string) => new URL(url).host;
 
 describe('docker-compose.yml', () => {
   it('parses with docker-compose, the netdata service behind its profile', () => {
-    const services = compose('config', '--services').trim().split('\n').sort();
+    const services = compose(PASSWORD, 'config', '--services').trim().split('\n').sort();
     assert.deepEqual(services, ['grafana', 'netdata', 'prometheus', 'trakx']);
-    const resolved = parseYaml(compose('config')) as { services: Record<string, Service> };
-    for (const [name, s] of Object.entries(resolved.services)) {
+    for (const [name, s] of Object.entries(resolved())) {
       assert.deepEqual(s.profiles ?? [], name === 'netdata' ? ['netdata'] : [], `${name} profiles`);
     }
-    assert.equal(resolved.services.trakx!.ports?.length, 2, 'tcp and udp published');
+  });
+
+  it('has no default Grafana password: without GF_ADMIN_PASSWORD it refuses to start', () => {
+    const env = { ...process.env };
+    delete env.GF_ADMIN_PASSWORD;
+    assert.throws(
+      () =>
+        execFileSync('docker-compose', ['-f', join(ROOT, 'docker-compose.yml'), 'config'], {
+          cwd: ROOT,
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      (err: { stderr: Buffer }) => /GF_ADMIN_PASSWORD/.test(err.stderr.toString()),
+    );
+    assert.equal(resolved().grafana!.environment!.GF_SECURITY_ADMIN_PASSWORD, PASSWORD.GF_ADMIN_PASSWORD);
+  });
+
+  it('runs every service on the host network, monitoring on loopback, wired together', () => {
+    const s = resolved();
+    for (const [name, svc] of Object.entries(s)) {
+      assert.equal(svc.network_mode, 'host', `${name}: the tracker sees client addresses, the rest reach it`);
+      assert.equal(svc.ports, undefined, `${name} publishes nothing`);
+    }
+    const metricsPort = s.trakx!.environment!.TRAKX_METRICS_PORT;
+    const prometheus = s.prometheus!.command!.find((a) => a.startsWith('--web.listen-address='));
+    assert.equal(prometheus, '--web.listen-address=127.0.0.1:9090');
+    assert.equal(s.grafana!.environment!.GF_SERVER_HTTP_ADDR, '127.0.0.1');
+    assert.deepEqual(s.netdata!.command, ['-i', '127.0.0.1']);
+    assert.equal(hostPort(s.netdata!.environment!.TRAKX_STATS_URL!), `127.0.0.1:${metricsPort}`);
+    const scrape = parseYaml(readFileSync(join(ROOT, 'prometheus', 'prometheus.yml'), 'utf8')) as {
+      scrape_configs: { static_configs: { targets: string[] }[] }[];
+    };
+    assert.deepEqual(scrape.scrape_configs[0].static_configs[0].targets, [`127.0.0.1:${metricsPort}`]);
+    const ds = parseYaml(
+      readFileSync(join(ROOT, 'grafana', 'provisioning', 'datasources', 'prometheus.yml'), 'utf8'),
+    ) as { datasources: { url: string }[] };
+    assert.equal(hostPort(ds.datasources[0].url), prometheus!.split('=')[1]);
+    // Opening them is a deliberate setting.
+    const open = resolved({
+      ...PASSWORD,
+      PROMETHEUS_LISTEN: '[::]:9090',
+      GRAFANA_ADDR: '::',
+      NETDATA_ADDR: '::',
+    });
+    assert.ok(open.prometheus!.command!.includes('--web.listen-address=[::]:9090'));
+    assert.equal(open.grafana!.environment!.GF_SERVER_HTTP_ADDR, '::');
+    assert.deepEqual(open.netdata!.command, ['-i', '::']);
+  });
+
+  it('pins every image to an exact supported version', () => {
+    const images = Object.fromEntries(Object.entries(resolved()).map(([n, svc]) => [n, svc.image]));
+    assert.equal(images.trakx, 'trakx:latest', 'built from the Dockerfile');
+    assert.match(images.prometheus!, /^prom\/prometheus:v3\.\d+\.\d+$/);
+    assert.match(images.grafana!, /^grafana\/grafana:12\.\d+\.\d+$/);
+    assert.match(images.netdata!, /^netdata\/netdata:v2\.\d+\.\d+$/);
   });
 
   it('configures the tracker with valid TRAKX_* variables only', () => {
@@ -55,7 +123,8 @@ describe('docker-compose.yml', () => {
     const { config } = loadConfig({ env, home, cwd: home, writeDefault: false });
     assert.equal(config.http.port, 1337);
     assert.equal(config.udp.port, 1337);
-    assert.equal(config.metrics.port, 0, 'Prometheus scrapes /metrics on the tracker port');
+    assert.equal(config.metrics.port, 9337, '/metrics and /stats on their own listener');
+    assert.equal(config.metrics.ip, '127.0.0.1', 'which only the host reaches');
     assert.equal(config.db.backup.path, '/data/trakx.db');
   });
 
@@ -91,6 +160,10 @@ describe('Dockerfile', () => {
   });
 
   it('builds in one stage and runs production dependencies as a non-root user', () => {
+    const froms = [...docker.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+    assert.equal(froms.length, 2);
+    for (const f of froms) assert.match(f!, /^node:24\.\d+\.\d+-bookworm-slim$/, 'an exact Node 24 base');
+    assert.equal(froms[0], froms[1]);
     const stages = docker.split(/^FROM /m).slice(1);
     assert.equal(stages.length, 2);
     assert.match(stages[0], /RUN npm ci\b/);
