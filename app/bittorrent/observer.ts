@@ -1,4 +1,4 @@
-// What the servers report about each request, for metrics. Small integer codes keep
+// What the frontends report about each request, for metrics. Small integer codes keep
 // the hot path free of strings; app/metrics/ implements this with prom-client and maps
 // the codes to static label values. NULL_OBSERVER is used when metrics are off.
 
@@ -19,6 +19,8 @@ export {
   type LimitKind,
 } from './limits.ts';
 
+// Each frontend's protocol label (PROTOCOLS) and its code, the label's index: the one
+// list a new frontend adds itself to for its metrics.
 export const PROTO_HTTP = 0;
 export const PROTO_UDP = 1;
 export type Protocol = typeof PROTO_HTTP | typeof PROTO_UDP;
