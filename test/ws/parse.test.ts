@@ -64,7 +64,13 @@ describe('WebSocket message parse', () => {
       assert.equal(r.numwant, -1);
       assert.deepEqual(r.offers, []);
     }
-    const r = parse({ action: 'announce', info_hash: IH, peer_id: PID, left: '0', event: 'completed' }) as WsAnnounce;
+    const r = parse({
+      action: 'announce',
+      info_hash: IH,
+      peer_id: PID,
+      left: '0',
+      event: 'completed',
+    }) as WsAnnounce;
     assert.equal(r.left, 0);
     assert.equal(r.event, 'completed');
   });
@@ -77,7 +83,10 @@ describe('WebSocket message parse', () => {
     assert.equal(r.offerId, 'o'.repeat(20));
     assert.match(refused({ ...base, offer_id: 'o'.repeat(20) }).reason, /to_peer_id/);
     assert.match(refused({ ...base, to_peer_id: 't'.repeat(20) }).reason, /offer_id/);
-    assert.match(refused({ ...base, answer: 'sdp', to_peer_id: 't'.repeat(20), offer_id: 'o'.repeat(20) }).reason, /answer/);
+    assert.match(
+      refused({ ...base, answer: 'sdp', to_peer_id: 't'.repeat(20), offer_id: 'o'.repeat(20) }).reason,
+      /answer/,
+    );
   });
 
   test('malformed bytes and JSON are refused without action or info_hash', () => {
@@ -93,7 +102,14 @@ describe('WebSocket message parse', () => {
   });
 
   test('wrong info_hash / peer_id lengths, types and characters', () => {
-    for (const info_hash of [undefined, 'a'.repeat(19), 'a'.repeat(21), 20, ['a'.repeat(20)], `${'a'.repeat(19)}\u0100`]) {
+    for (const info_hash of [
+      undefined,
+      'a'.repeat(19),
+      'a'.repeat(21),
+      20,
+      ['a'.repeat(20)],
+      `${'a'.repeat(19)}\u0100`,
+    ]) {
       const r = refused({ action: 'announce', info_hash, peer_id: PID });
       assert.equal(r.reason, 'invalid info_hash');
       assert.equal(r.infoHash, null);
@@ -136,7 +152,12 @@ describe('WebSocket message parse', () => {
 
   test('a fuzz of mutated messages never throws', () => {
     const seed = Buffer.from(
-      JSON.stringify({ action: 'announce', info_hash: IH, peer_id: PID, offers: [{ offer: OFFER, offer_id: PID }] }),
+      JSON.stringify({
+        action: 'announce',
+        info_hash: IH,
+        peer_id: PID,
+        offers: [{ offer: OFFER, offer_id: PID }],
+      }),
     );
     let x = 12345;
     for (let i = 0; i < 5000; i++) {

@@ -58,11 +58,11 @@ describe('WebRTC swarms', () => {
   test('expiry sweep drops only stale peers', () => {
     const s = new RtcSwarms({ ...limits, maxPeersPerSwarm: 100 });
     const owners = Array.from({ length: 40 }, owner);
-    owners.forEach((o, i) => add(s, o, i, false, IH, i % 2 === 0 ? 50 : 500));
+    for (const [i, o] of owners.entries()) add(s, o, i, false, IH, i % 2 === 0 ? 50 : 500);
     assert.equal(s.sweep(100), 20);
     assert.equal(s.get(IH)!.list.length, 20);
     for (const p of s.get(IH)!.list) assert.equal(p.expires, 500);
-    s.get(IH)!.list.forEach((p, i) => assert.equal(p.index, i));
+    for (const [i, p] of s.get(IH)!.list.entries()) assert.equal(p.index, i);
     assert.equal(s.sweep(1000), 20);
     assert.equal(s.swarms.size, 0);
     assert.ok(owners.every((o) => o.peers.length === 0));
@@ -73,7 +73,10 @@ describe('WebRTC swarms', () => {
     const a = owner();
     add(s, a, 1, false, IH);
     add(s, a, 1, false, IH2);
-    assert.equal(s.announce('k'.repeat(20), pid(1), a, false, false, 1), 'too many torrents on one connection');
+    assert.equal(
+      s.announce('k'.repeat(20), pid(1), a, false, false, 1),
+      'too many torrents on one connection',
+    );
     add(s, owner(), 2, false, IH);
     assert.equal(s.announce(IH, pid(3), owner(), false, false, 1), 'swarm is full');
     add(s, owner(), 4, false, 'k'.repeat(20));
@@ -96,6 +99,6 @@ describe('WebRTC swarms', () => {
     assert.equal(s.pick(peers[25], 50, out), 20);
     assert.ok(out.every((p) => !p.seeder));
     assert.equal(s.pick(peers[0], 100, out), 29);
-    s.get(IH)!.list.forEach((p, i) => assert.equal(p.index, i));
+    for (const [i, p] of s.get(IH)!.list.entries()) assert.equal(p.index, i);
   });
 });
