@@ -13,6 +13,9 @@ export const CHILDREN = [
   'servers/bare-http',
   'servers/bare-fastify',
   'servers/bittorrent-tracker',
+  'ws-load',
+  'servers/ws-trakx',
+  'servers/ws-bittorrent-tracker',
 ] as const;
 export type Child = (typeof CHILDREN)[number];
 
