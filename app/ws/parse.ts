@@ -17,7 +17,7 @@ export interface WsAnnounce {
   infoHash: string;
   peerId: string;
   event: WsEvent;
-  /** Bytes left; anything not a number is Infinity (a leecher), as bittorrent-tracker reads it. */
+  /** Bytes left; absent, null or not a number is Infinity (a leecher). */
   left: number;
   /** The client's numwant when it is a non-negative number, else -1. */
   numwant: number;
@@ -107,7 +107,10 @@ function parseAnnounce(msg: Record<string, unknown>, limits: ParseLimits): WsReq
   const ev = msg.event ?? '';
   const event = typeof ev === 'string' ? EVENTS[ev] : undefined;
   if (event === undefined) return invalid('invalid event', 'announce', infoHash);
-  const left = Number(msg.left);
+  // A client without the metadata yet (a magnet link) has left = Infinity, which JSON sends
+  // as null: that, like anything not a number, is a leecher (Number(null) would be 0).
+  const l = msg.left;
+  const left = typeof l === 'number' ? l : typeof l === 'string' && l.trim() !== '' ? Number(l) : Number.NaN;
   const nw = msg.numwant;
   const numwant = typeof nw === 'number' && nw >= 0 ? Math.floor(nw) : -1;
   const out: WsAnnounce = {

@@ -64,6 +64,13 @@ describe('WebSocket message parse', () => {
       assert.equal(r.numwant, -1);
       assert.deepEqual(r.offers, []);
     }
+    // WebTorrent with only a magnet link sends left: Infinity, which JSON turns into null.
+    for (const left of [null, '', ' ', 'x', {}, []]) {
+      assert.equal(
+        (parse({ action: 'announce', info_hash: IH, peer_id: PID, left }) as WsAnnounce).left,
+        Infinity,
+      );
+    }
     const r = parse({
       action: 'announce',
       info_hash: IH,

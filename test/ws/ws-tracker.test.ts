@@ -119,6 +119,20 @@ for (const host of ['127.0.0.1', '::1']) {
       );
     });
 
+    test("a magnet-only client's offers reach the seeder (left: null is a leecher)", async () => {
+      const seeder = await RawClient.open(h.url);
+      seeder.send(announce('s', { event: 'completed', left: 0 }));
+      await seeder.next();
+      const fresh = await RawClient.open(h.url);
+      fresh.send(
+        announce('m', { event: 'started', left: null, offers: [{ offer: OFFER, offer_id: bin('o') }] }),
+      );
+      assert.equal((await fresh.next()).incomplete, 1);
+      assert.equal((await seeder.next()).peer_id, bin('m'));
+      seeder.close();
+      fresh.close();
+    });
+
     test('an answer to a peer that is gone is dropped; offers never reach the sender', async () => {
       const a = await RawClient.open(h.url);
       a.send(announce('a', { offers: [{ offer: OFFER, offer_id: bin('o') }] }));
