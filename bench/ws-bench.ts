@@ -14,7 +14,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleChildren } from './bundle.ts';
+import { bundleChildren, WS_CHILDREN } from './bundle.ts';
 import { benchLock } from './lock.ts';
 import { cpuMs, rssKiB } from './proc.ts';
 import type { WsLoadConfig, WsLoadResult } from './ws-load.ts';
@@ -192,7 +192,11 @@ async function runPhase(
 async function main(): Promise<void> {
   const unlock = OUT === null ? await benchLock(log, 20 * 60_000) : () => {};
   const t0 = Date.now();
-  const children = await bundleChildren(benchDir, join(repo, 'node_modules/.cache/trakx-bench'));
+  const children = await bundleChildren(
+    benchDir,
+    join(repo, 'node_modules/.cache/trakx-bench-ws'),
+    WS_CHILDREN,
+  );
   const servers: Record<WsTargetId, string> = {
     trakx: children['servers/ws-trakx'],
     'bittorrent-tracker': children['servers/ws-bittorrent-tracker'],
