@@ -16,9 +16,16 @@ export const CHILDREN = [
 ] as const;
 export type Child = (typeof CHILDREN)[number];
 
-export async function bundleChildren(benchDir: string, outDir: string): Promise<Record<Child, string>> {
+/** The WebSocket bench's own (ws-bench.ts), bundled only when it runs. */
+export const WS_CHILDREN = ['ws-load', 'servers/ws-trakx', 'servers/ws-bittorrent-tracker'] as const;
+
+export async function bundleChildren<C extends string = Child>(
+  benchDir: string,
+  outDir: string,
+  children: readonly C[] = CHILDREN as readonly string[] as readonly C[],
+): Promise<Record<C, string>> {
   const entryPoints: Record<string, string> = {};
-  for (const c of CHILDREN) entryPoints[c] = join(benchDir, `${c}.ts`);
+  for (const c of children) entryPoints[c] = join(benchDir, `${c}.ts`);
   await build({
     entryPoints,
     outdir: outDir,
@@ -30,7 +37,7 @@ export async function bundleChildren(benchDir: string, outDir: string): Promise<
     packages: 'external',
     logLevel: 'warning',
   });
-  const out = {} as Record<Child, string>;
-  for (const c of CHILDREN) out[c] = join(outDir, `${c}.mjs`);
+  const out = {} as Record<C, string>;
+  for (const c of children) out[c] = join(outDir, `${c}.mjs`);
   return out;
 }

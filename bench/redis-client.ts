@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ANNOUNCE } from '../app/swarm/redis/lua.ts';
 import { RedisSwarm } from '../app/swarm/redis/redis-swarm.ts';
-import type { RedisAnnounceRequest, RedisAnnounceResult } from '../app/swarm/redis/types.ts';
-import { benchRedis, closedLoop, fmt, type LoadFigures, Population } from './redis-common.ts';
+import type { RedisAnnounceRequest } from '../app/swarm/redis/types.ts';
+import { announceResult, benchRedis, closedLoop, fmt, type LoadFigures, Population } from './redis-common.ts';
 import { writeSection } from './results-sections.ts';
 
 const { values } = parseArgs({
@@ -39,68 +39,13 @@ const pop = new Population(Number(values.torrents));
 const depth = Number(values.depth);
 const now = Math.floor(Date.now() / 1000);
 
-function request(): RedisAnnounceRequest {
-  return {
-    infoHash: pop.hashes,
-    hashOff: 0,
-    family: 4,
-    addr: new Uint8Array(4),
-    addrOff: 0,
-    port: 6881,
-    peerId: Buffer.alloc(20, 0x2d),
-    idOff: 0,
-    seeder: false,
-    completed: false,
-    event: 0,
-    numwant: NUMWANT,
-    now,
-  };
-}
-
-function result(): RedisAnnounceResult {
-  return {
-    code: 0,
-    seeders: 0,
-    leechers: 0,
-    downloaded: 0,
-    buf: new Uint8Array(NUMWANT * 6),
-    pos: 0,
-    end: 0,
-    peers: 0,
-  };
-}
-
-/** Sets `req` to a random peer of a random torrent (or to peer k in order when preloading). */
-function pick(req: RedisAnnounceRequest, k: number, inOrder: boolean): void {
-  let t: number;
-  let i: number;
-  if (inOrder) {
-    t = 0;
-    let lo = 0;
-    let hi = pop.torrents - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (pop.first[mid] <= k) lo = mid;
-      else hi = mid - 1;
-    }
-    t = lo;
-    i = k - pop.first[t];
-  } else {
-    t = Math.floor(Math.random() * pop.torrents);
-    i = Math.floor(Math.random() * (pop.first[t + 1] - pop.first[t]));
-  }
-  req.hashOff = t * 20;
-  pop.addr(t, i, req.addr);
-  req.seeder = pop.seeder(t, i);
-}
-
 type Issue = (k: number, done: (ok: boolean) => void) => void;
 
 function oursIssue(swarm: RedisSwarm, inOrder: boolean): Issue {
-  const req = request();
-  const outs = Array.from({ length: Math.max(depth, 1024) }, result);
+  const req = pop.request(NUMWANT, now);
+  const outs = Array.from({ length: Math.max(depth, 1024) }, () => announceResult(NUMWANT));
   return (k, done) => {
-    pick(req, k, inOrder);
+    pop.pick(req, k, inOrder);
     const out = outs[k % outs.length];
     out.pos = 0;
     out.end = out.buf.length;
@@ -156,10 +101,10 @@ async function nodeRedisIssue(
   const client = mod.createClient({ url });
   await client.connect();
   const typed = client.withTypeMapping({ [mod.RESP_TYPES.BLOB_STRING!]: Buffer });
-  const req = request();
+  const req = pop.request(NUMWANT, now);
   return {
     issue: (k, done) => {
-      pick(req, k, false);
+      pop.pick(req, k, false);
       const { keys, args } = libArgs(req);
       typed.evalSha(ANNOUNCE.sha, { keys, arguments: args }).then(
         () => done(true),
@@ -183,10 +128,10 @@ async function ioredisIssue(dir: string, url: string): Promise<{ issue: Issue; c
     o: { enableAutoPipelining: boolean },
   ) => IoRedisClient;
   const client = new Redis(url, { enableAutoPipelining: true });
-  const req = request();
+  const req = pop.request(NUMWANT, now);
   return {
     issue: (k, done) => {
-      pick(req, k, false);
+      pop.pick(req, k, false);
       const { keys, args } = libArgs(req);
       client.evalshaBuffer(ANNOUNCE.sha, 5, ...keys, ...args).then(
         () => done(true),

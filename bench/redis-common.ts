@@ -5,6 +5,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import type { RedisAnnounceRequest, RedisAnnounceResult } from '../app/swarm/redis/types.ts';
 import { RedisServer } from '../test/helpers/redis-server.ts';
 import { cpuMs } from './proc.ts';
 
@@ -58,6 +59,62 @@ export class Population {
   seeder(t: number, i: number): boolean {
     return (this.first[t] + i) % 4 !== 0;
   }
+
+  /** A reusable announce request over this population's hashes; pick() aims it. */
+  request(numwant: number, now: number): RedisAnnounceRequest {
+    return {
+      infoHash: this.hashes,
+      hashOff: 0,
+      family: 4,
+      addr: new Uint8Array(4),
+      addrOff: 0,
+      port: 6881,
+      peerId: Buffer.alloc(20, 0x2d),
+      idOff: 0,
+      seeder: false,
+      completed: false,
+      event: 0,
+      numwant,
+      now,
+    };
+  }
+
+  /** Sets `req` to a random peer of a random torrent (or to peer k in order when preloading). */
+  pick(req: RedisAnnounceRequest, k: number, inOrder: boolean): void {
+    let t: number;
+    let i: number;
+    if (inOrder) {
+      let lo = 0;
+      let hi = this.torrents - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (this.first[mid] <= k) lo = mid;
+        else hi = mid - 1;
+      }
+      t = lo;
+      i = k - this.first[t];
+    } else {
+      t = Math.floor(Math.random() * this.torrents);
+      i = Math.floor(Math.random() * (this.first[t + 1] - this.first[t]));
+    }
+    req.hashOff = t * 20;
+    this.addr(t, i, req.addr);
+    req.seeder = this.seeder(t, i);
+  }
+}
+
+/** A reply buffer with room for `numwant` IPv4 peers. */
+export function announceResult(numwant: number): RedisAnnounceResult {
+  return {
+    code: 0,
+    seeders: 0,
+    leechers: 0,
+    downloaded: 0,
+    buf: new Uint8Array(numwant * 6),
+    pos: 0,
+    end: 0,
+    peers: 0,
+  };
 }
 
 export interface LoadFigures {

@@ -13,10 +13,9 @@ import type { PeerSink, SwarmCounts } from '../app/bittorrent/peer-sink.ts';
 import type { CompactOut } from '../app/protocol/compact.ts';
 import { MemoryStore } from '../app/swarm/memory-store.ts';
 import { RedisSwarm } from '../app/swarm/redis/redis-swarm.ts';
-import type { RedisAnnounceRequest, RedisAnnounceResult } from '../app/swarm/redis/types.ts';
 import { PeerAnnounce } from '../app/swarm/store.ts';
 import { cpuMs } from './proc.ts';
-import { benchRedis, closedLoop, fmt, type LoadFigures, Population } from './redis-common.ts';
+import { announceResult, benchRedis, closedLoop, fmt, type LoadFigures, Population } from './redis-common.ts';
 import { writeSection } from './results-sections.ts';
 
 const { values } = parseArgs({
@@ -39,64 +38,12 @@ const MAX_PEERS = 5000;
 const pop = new Population(Number(values.torrents));
 const now = Math.floor(Date.now() / 1000);
 
-function result(): RedisAnnounceResult {
-  return {
-    code: 0,
-    seeders: 0,
-    leechers: 0,
-    downloaded: 0,
-    buf: new Uint8Array(NUMWANT * 6),
-    pos: 0,
-    end: 0,
-    peers: 0,
-  };
-}
-
-/** A random re-announce (or peer k of the population, in order, for the preload). */
-function pick(req: RedisAnnounceRequest, k: number, inOrder: boolean): void {
-  let t: number;
-  if (inOrder) {
-    let lo = 0;
-    let hi = pop.torrents - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (pop.first[mid] <= k) lo = mid;
-      else hi = mid - 1;
-    }
-    t = lo;
-  } else {
-    t = Math.floor(Math.random() * pop.torrents);
-  }
-  const i = inOrder ? k - pop.first[t] : Math.floor(Math.random() * (pop.first[t + 1] - pop.first[t]));
-  req.hashOff = t * 20;
-  pop.addr(t, i, req.addr);
-  req.seeder = pop.seeder(t, i);
-}
-
-function request(): RedisAnnounceRequest {
-  return {
-    infoHash: pop.hashes,
-    hashOff: 0,
-    family: 4,
-    addr: new Uint8Array(4),
-    addrOff: 0,
-    port: 6881,
-    peerId: Buffer.alloc(20, 0x2d),
-    idOff: 0,
-    seeder: false,
-    completed: false,
-    event: 0,
-    numwant: NUMWANT,
-    now,
-  };
-}
-
 /** Announces spread round-robin over the instances' connections. */
 function issuer(swarms: RedisSwarm[], inOrder: boolean, latencies?: number[]) {
-  const req = request();
-  const outs = Array.from({ length: 4096 }, result);
+  const req = pop.request(NUMWANT, now);
+  const outs = Array.from({ length: 4096 }, () => announceResult(NUMWANT));
   return (k: number, done: (ok: boolean) => void): void => {
-    pick(req, k, inOrder);
+    pop.pick(req, k, inOrder);
     const out = outs[k % outs.length];
     out.pos = 0;
     out.end = out.buf.length;
@@ -160,7 +107,7 @@ class Sink implements PeerSink {
 /** The same announces on the in-memory store (one announce call), CPU per announce. */
 function memoryMode(count: number): { nodeUs: number; preloadS: number } {
   const store = new MemoryStore({ maxTorrents: pop.torrents * 2, maxPeersPerTorrent: MAX_PEERS });
-  const req = request();
+  const req = pop.request(NUMWANT, now);
   const sink = new Sink();
   const counts: SwarmCounts = { seeders: 0, leechers: 0, downloaded: 0 };
   const op = new PeerAnnounce();
@@ -178,13 +125,13 @@ function memoryMode(count: number): { nodeUs: number; preloadS: number } {
   };
   const t0 = performance.now();
   for (let k = 0; k < pop.peers; k++) {
-    pick(req, k, true);
+    pop.pick(req, k, true);
     one();
   }
   const preloadS = (performance.now() - t0) / 1000;
   const cpu0 = process.cpuUsage();
   for (let k = 0; k < count; k++) {
-    pick(req, k, false);
+    pop.pick(req, k, false);
     one();
   }
   const cpu = process.cpuUsage(cpu0);

@@ -82,7 +82,7 @@ export function fmt(unit: MetricDef['unit'], x: number): string {
   }
 }
 
-function cell(m: MetricDef, s: Summary | undefined): string {
+export function cell(m: MetricDef, s: Summary | undefined): string {
   if (!s) return '–';
   const med = fmt(m.unit, s.median);
   if (s.n < 2 || fmt(m.unit, s.min) === fmt(m.unit, s.max)) return med;

@@ -29,6 +29,7 @@ import {
   type TargetEnv,
   type TargetId,
 } from './targets.ts';
+import { wsSection } from './ws-report.ts';
 
 interface Options {
   quick: boolean;
@@ -323,9 +324,13 @@ async function main(): Promise<void> {
   }
 }
 
-/** RESULTS.md; a quick run's tiny pools say nothing about the targets, so it lists none. */
+/**
+ * RESULTS.md; a quick run's tiny pools say nothing about the targets, so it lists none. The
+ * WebSocket section comes from the last `npm run bench:ws` (ws-results.json).
+ */
 function render(report: Report): string {
-  return markdown(report, report.mode === 'full' ? goalsMarkdown(report) : []);
+  const ws = wsSection(join(benchDir, 'ws-results.json'));
+  return markdown(report, [...(report.mode === 'full' ? goalsMarkdown(report) : []), ...ws]);
 }
 
 function brief(f: RunFigures): string {

@@ -72,3 +72,8 @@ export function exitOnSignal(close: () => void): void {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }
+
+/** Collects garbage on SIGUSR2 (run with --expose-gc), so memory is read after a full GC. */
+export function gcOnSignal(): void {
+  process.on('SIGUSR2', () => (globalThis as { gc?: () => void }).gc?.());
+}
