@@ -95,6 +95,18 @@ describe('connection ids', () => {
     assert.equal(b.check(id, 0, v6, 6), true);
   });
 
+  test('an instance one bucket behind the issuer (timer or clock) still accepts its ids', () => {
+    const start = 1_700_000_000_000;
+    const behind = make(360, start);
+    const ahead = make(360, start + behind.ids.bucketMs);
+    const id = new Uint8Array(8);
+    ahead.ids.issue(id, 0, v4, 4);
+    assert.equal(behind.ids.check(id, 0, v4, 4), true);
+    const other = Uint8Array.from(v4);
+    other[0] ^= 1;
+    assert.equal(behind.ids.check(id, 0, other, 4), false, 'the tag still counts');
+  });
+
   test('every byte of an IPv6 address counts', () => {
     const { ids } = make();
     const id = new Uint8Array(8);

@@ -11,7 +11,7 @@
 // Time is cut into 32 buckets per expiry; an id is accepted while the current bucket is
 // at most 32 buckets after its own, so it lives between `expiry` and expiry + 1/32.
 // The embedded bucket byte tells which bucket to hash, so a check hashes once, and
-// an id older than that is refused before any hashing. 56 bits of tag leave a blind
+// an id older than that, or more than one bucket ahead, is refused before any hashing. 56 bits of tag leave a blind
 // forger one chance in 2^56 per packet. The secret is the caller's: with a random one
 // per process a restart invalidates ids, and clients answer `bad connection id` by
 // reconnecting; processes given the same secret accept each other's ids.
@@ -92,8 +92,10 @@ export class ConnectionIds {
   check(id: Uint8Array, at: number, addr: Uint8Array, family: Family): boolean {
     const bucket = this.bucket();
     const age = (bucket - id[at]) & 0xff;
-    if (age > this.maxAge) return false;
-    this.sign(addr, family, bucket - age);
+    // One bucket ahead (age 255) is accepted: another instance sharing the secret may have
+    // ticked into the next bucket first, its timer and clock being its own.
+    if (age > this.maxAge && age !== 0xff) return false;
+    this.sign(addr, family, age === 0xff ? bucket + 1 : bucket - age);
     const tag = this.tag;
     let diff = 0;
     for (let k = 0; k < 7; k++) diff |= tag[k] ^ id[at + 1 + k];
