@@ -1,11 +1,12 @@
 // `trakx config dump|path|validate`.
 // dump: the effective configuration (defaults, file, environment merged; durations in
-// seconds, `~` expanded) as YAML, or JSON with --format json.
+// seconds, `~` expanded, secrets redacted) as YAML, or JSON with --format json.
 // path: the YAML file in use. validate: load it; an invalid value is reported by the
 // loader and exits 2 like every configuration error; unknown TRAKX_* variables are
 // warned about on stderr.
 
 import { stringify } from 'yaml';
+import { redactSecrets } from '../config/redact.ts';
 import { unknownSettingMessage } from '../config/unknown-env.ts';
 import { parseFlags, UsageError } from './args.ts';
 import type { CommandContext } from './context.ts';
@@ -17,7 +18,7 @@ export function configCommand(ctx: CommandContext): number {
       const { values } = parseFlags(rest, { format: { type: 'string', default: 'yaml' } });
       if (values.format !== 'yaml' && values.format !== 'json')
         throw new UsageError(`--format must be yaml or json, got ${values.format}`);
-      const config = ctx.config();
+      const config = redactSecrets(ctx.config());
       ctx.out(
         values.format === 'json'
           ? `${JSON.stringify(config, null, 2)}\n`

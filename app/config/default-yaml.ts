@@ -33,6 +33,9 @@ udp:
   connections:
     # lifetime of a UDP connection id
     expiry: 6m
+    # shared key of the connection ids, 32 hex characters in quotes (openssl rand -hex 16),
+    # for several instances behind one name; empty = random per process
+    secret: ""
 
 numwant:
   # peers returned when the client does not ask for a number

@@ -45,6 +45,8 @@ type SchemaNode = {
   type?: string | readonly string[];
   properties?: Record<string, SchemaNode>;
   duration?: boolean;
+  /** Bytes of a hex secret (see schema.ts). */
+  hexSecret?: number;
   enum?: readonly string[];
   minimum?: number;
   maximum?: number;
@@ -152,6 +154,10 @@ function rejectUnknown(data: unknown, node: SchemaNode, prefix: string[]): void 
 }
 
 function describeAllowed(node: SchemaNode): string {
+  if (node.hexSecret) {
+    const n = node.hexSecret;
+    return `empty or ${2 * n} hexadecimal characters (${n} bytes), such as the output of openssl rand -hex ${n}`;
+  }
   if (node.enum) return `one of ${node.enum.join(', ')}`;
   const range =
     node.minimum !== undefined && node.maximum !== undefined
@@ -196,6 +202,21 @@ const durationKeyword = {
   },
 };
 
+const hexSecretKeyword = {
+  keyword: 'hexSecret',
+  errors: true,
+  validate: function check(bytes: number, data: unknown, parent: SchemaNode): boolean {
+    const ok =
+      typeof data === 'string' && (data === '' || new RegExp(`^[0-9a-fA-F]{${2 * bytes}}$`).test(data));
+    if (!ok) {
+      (check as unknown as { errors: unknown[] }).errors = [
+        { keyword: 'hexSecret', message: describeAllowed(parent), params: {} },
+      ];
+    }
+    return ok;
+  },
+};
+
 export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const env = opts.env ?? process.env;
   const home = opts.home ?? homedir();
@@ -232,6 +253,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
       ajv: {
         customOptions(ajv: { addKeyword(def: unknown): unknown }) {
           ajv.addKeyword(durationKeyword);
+          ajv.addKeyword(hexSecretKeyword);
           return ajv as never;
         },
       },
@@ -250,7 +272,8 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     }
     const key = path.join('.');
     const leaf = configLeaves().find((l) => l.key === key);
-    const value = JSON.stringify(getPath(original, path));
+    // A secret stays out of the message even when it is wrong: it may be a near miss.
+    const value = node.hexSecret ? 'the value' : JSON.stringify(getPath(original, path));
     const fromEnv = leaf && env[leaf.env] !== undefined ? ` (from ${leaf.env})` : '';
     const allowed = path.length > 0 ? describeAllowed(node) : (first.message ?? 'invalid');
     throw new ConfigError(key || 'config', `${value}${fromEnv} is not allowed; expected ${allowed}`);

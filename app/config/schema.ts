@@ -4,6 +4,8 @@
 //
 // `duration: true` marks values given as `90s`, `30m`, `1h` (or bare seconds); the
 // loader's Ajv keyword turns them into a number of seconds before range checks run.
+// `hexSecret: N` marks a key that is empty or N bytes in hex and is kept out of every
+// dump and error message.
 
 export const configSchema = {
   type: 'object',
@@ -96,6 +98,13 @@ export const configSchema = {
               default: '6m',
               description:
                 'How long a connection id stays valid (clients such as uTorrent reuse one ~5 min).',
+            },
+            secret: {
+              type: 'string',
+              hexSecret: 16,
+              default: '',
+              description:
+                "Key of the connection ids as 32 hex characters (`openssl rand -hex 16`); instances given the same key accept one another's ids. Empty = random per process. Never printed.",
             },
           },
         },

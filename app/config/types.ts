@@ -12,7 +12,8 @@ export interface Config {
     ip: string;
     port: number;
     bufferSize: number;
-    connections: { expiry: number };
+    /** secret: '' or 32 hex characters (schema `hexSecret`). */
+    connections: { expiry: number; secret: string };
   };
   numwant: { default: number; limit: number };
   scrape: { maxHashes: number };

@@ -100,6 +100,16 @@ test('config path, dump and validate', async () => {
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /db\.backup\.interval/);
 
+  const key = '00112233445566778899aabbccddeeff';
+  const secret = await run(['config', 'dump'], { TRAKX_UDP_CONNECTIONS_SECRET: key });
+  assert.equal(secret.code, 0);
+  assert.match(secret.stdout, /secret: \(redacted\)/);
+  assert.ok(!secret.stdout.includes(key));
+  const badSecret = await run(['config', 'validate'], { TRAKX_UDP_CONNECTIONS_SECRET: `${key}0` });
+  assert.equal(badSecret.code, 2);
+  assert.match(badSecret.stderr, /udp\.connections\.secret/);
+  assert.ok(!badSecret.stderr.includes(key));
+
   const own = join(home, 'own.yaml');
   writeFileSync(own, 'db:\n  backup:\n    path: /tmp/elsewhere.db\n');
   const withFile = await run(['--config', own, 'config', 'dump', '--format', 'json']);

@@ -242,6 +242,9 @@ describe('sources and precedence', () => {
         const n = Math.min(min + 2, leaf.node.maximum ?? Number.POSITIVE_INFINITY);
         value = String(n);
         expected = n;
+      } else if (leaf.node.hexSecret) {
+        value = 'ab'.repeat(leaf.node.hexSecret);
+        expected = value;
       } else if (leaf.key.endsWith('ip')) {
         value = '127.0.0.2';
         expected = value;

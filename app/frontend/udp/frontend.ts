@@ -27,8 +27,11 @@ export class UdpFrontend implements Frontend {
     const socket = await bind(config.udp.ip, config.udp.port, logger);
     this.socket = socket;
     sizeBuffers(socket, config.udp.bufferSize, logger);
-    // One random key per process: a restart invalidates the ids it gave out.
-    const ids = new ConnectionIds({ expiry: config.udp.connections.expiry, secret: randomBytes(16) });
+    // Without a configured key, one random per process: a restart invalidates the ids it
+    // gave out. Instances sharing a key accept each other's ids (DNS round-robin).
+    const hex = config.udp.connections.secret;
+    const secret = hex === '' ? randomBytes(16) : Buffer.from(hex, 'hex');
+    const ids = new ConnectionIds({ expiry: config.udp.connections.expiry, secret });
     this.ids = ids;
     const handler = new UdpHandler({
       tracker: ctx.tracker,
