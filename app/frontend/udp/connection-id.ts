@@ -11,8 +11,8 @@
 // Time is cut into 32 buckets per expiry; an id is accepted while the current bucket is
 // at most 32 buckets after its own, so it lives between `expiry` and expiry + 1/32.
 // The embedded bucket byte tells which bucket to hash, so a check hashes once, and
-// an id older than that, or more than one bucket ahead, is refused before any hashing. 56 bits of tag leave a blind
-// forger one chance in 2^56 per packet. The secret is the caller's: with a random one
+// an id older than that, or more than one bucket ahead, is refused before any hashing.
+// 56 bits of tag leave a blind forger one chance in 2^56 per packet. The secret is the caller's: with a random one
 // per process a restart invalidates ids, and clients answer `bad connection id` by
 // reconnecting; processes given the same secret accept each other's ids.
 
