@@ -14,6 +14,16 @@ export interface Config {
     bufferSize: number;
     connections: { expiry: number };
   };
+  ws: {
+    enabled: boolean;
+    maxConnections: number;
+    maxConnectionsPerIp: number;
+    maxMessageBytes: number;
+    maxOffers: number;
+    maxTorrentsPerConnection: number;
+    idleTimeout: number;
+    maxBufferedBytes: number;
+  };
   numwant: { default: number; limit: number };
   scrape: { maxHashes: number };
   limits: {

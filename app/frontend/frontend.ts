@@ -8,6 +8,7 @@ import type { RequestObserver } from '../bittorrent/observer.ts';
 import type { Config } from '../config/types.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Tracker } from '../tracker/tracker.ts';
+import type { HttpServers } from './http-servers.ts';
 
 export interface FrontendContext {
   readonly tracker: Tracker;
@@ -17,6 +18,8 @@ export interface FrontendContext {
   readonly observer: RequestObserver;
   /** The metrics, for a frontend that serves them (the HTTP one, when metrics.port is 0). */
   readonly metrics: Metrics | undefined;
+  /** The node:http servers of the tracker port, for frontends sharing it (WebSocket). */
+  readonly httpServers: HttpServers;
 }
 
 export interface Frontend {
