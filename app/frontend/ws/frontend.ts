@@ -1,6 +1,7 @@
 // The WebSocket tracker (WebTorrent) as a Frontend: WsTracker on every node:http server the
 // HTTP frontend publishes (ws://host:http.port/announce), with the tracker's rate limit,
-// info_hash lists, interval and numwant, and the HTTP frontend's trusted-proxy rule.
+// info_hash lists, interval and numwant, the HTTP frontend's trusted-proxy rule, and its
+// own metrics (trakx_ws_*).
 
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -53,8 +54,14 @@ export class WsFrontend implements Frontend {
         return family === 0 ? '' : formatAddress(bytes, 0, family);
       },
     };
+    const m = ctx.metrics?.ws;
+    if (m) {
+      options.onConnections = (open) => m.connectionsNow(open);
+      options.onMessage = (action, result) => m.message(action, result);
+    }
     const wsTracker = new WsTracker(options);
     this.tracker = wsTracker;
+    m?.peersFrom(() => wsTracker.swarms.peers);
     ctx.httpServers.each((server) => {
       wsTracker.attach(server);
       if (this.port === 0) this.port = (server.address() as AddressInfo).port;
