@@ -23,7 +23,10 @@ export interface FrontendContext {
 }
 
 export interface Frontend {
-  /** Its protocol label in logs and metrics (one of PROTOCOLS in bittorrent/observer.ts). */
+  /**
+   * Its label in logs and metrics: one of PROTOCOLS (bittorrent/observer.ts), or `ws`,
+   * which keeps its own metrics (metrics/ws-metrics.ts).
+   */
   readonly name: string;
   /** The bound port once started (tests listen on port 0). */
   readonly port: number;
