@@ -8,6 +8,7 @@ import { ConfigError } from './config/load.ts';
 import type { Config } from './config/types.ts';
 import type { Frontend } from './frontend/frontend.ts';
 import { configuredFrontends } from './frontend/frontends.ts';
+import { HttpServers } from './frontend/http-servers.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { startMetricsServer } from './metrics/metrics-server.ts';
 import { restoreSnapshot } from './persist/restore.ts';
@@ -151,6 +152,7 @@ export async function startService(
       logger,
       observer: metrics?.observer ?? NULL_OBSERVER,
       metrics,
+      httpServers: new HttpServers(),
     };
     for (const frontend of frontends) {
       running.push(() => frontend.close());

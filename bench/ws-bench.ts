@@ -1,4 +1,4 @@
-// `npm run bench:ws`: trakx's WebSocket tracker (app/ws) against bittorrent-tracker's own
+// `npm run bench:ws`: trakx's WebSocket tracker (app/frontend/ws) against bittorrent-tracker's own
 // WebSocket server, same load generator (ws-load.ts), alternated run by run, each run on a
 // fresh server process pinned to CPU 0 (the generator on CPU 1). Measures announces/s
 // without offers and with WebTorrent-like offers, the server's CPU per 1k announces, and

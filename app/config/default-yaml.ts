@@ -37,6 +37,22 @@ udp:
     # for several instances behind one name; empty = random per process
     secret: ""
 
+# WebSocket tracker (WebTorrent) at ws://host:<http.port>/announce; needs http.enabled
+ws:
+  enabled: true
+  # most open connections (503 beyond), and per IPv4 address or IPv6 /64 (429; 0 = no cap)
+  maxConnections: 10000
+  maxConnectionsPerIp: 16
+  # largest message in bytes, and most WebRTC offers in one announce
+  maxMessageBytes: 65536
+  maxOffers: 10
+  # most torrents one connection may announce in
+  maxTorrentsPerConnection: 100
+  # a connection silent this long (no message, no pong) is closed
+  idleTimeout: 1m
+  # bytes queued to one slow reader before it is closed
+  maxBufferedBytes: 1048576
+
 numwant:
   # peers returned when the client does not ask for a number
   default: 50

@@ -110,6 +110,65 @@ export const configSchema = {
         },
       },
     },
+    ws: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: {
+          type: 'boolean',
+          default: true,
+          description:
+            'Serve the WebSocket tracker (WebTorrent) at `ws://host:http.port/announce`; needs the HTTP tracker.',
+        },
+        maxConnections: {
+          type: 'integer',
+          minimum: 1,
+          default: 10000,
+          description: 'Most open WebSocket connections; beyond it an upgrade gets 503.',
+        },
+        maxConnectionsPerIp: {
+          type: 'integer',
+          minimum: 0,
+          default: 16,
+          description:
+            'Most WebSocket connections from one IPv4 address or IPv6 /64 (beyond it 429); 0 = no cap.',
+        },
+        maxMessageBytes: {
+          type: 'integer',
+          minimum: 1024,
+          maximum: 16777216,
+          default: 65536,
+          description: 'Largest WebSocket message; a larger one closes the connection (1009).',
+        },
+        maxOffers: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 100,
+          default: 10,
+          description: 'Most WebRTC offers in one announce; more gets a failure reason.',
+        },
+        maxTorrentsPerConnection: {
+          type: 'integer',
+          minimum: 1,
+          default: 100,
+          description: 'Most torrents one WebSocket connection may announce in.',
+        },
+        idleTimeout: {
+          type: ['string', 'number'],
+          duration: true,
+          minimum: 5,
+          default: '1m',
+          description: 'A connection silent this long (no message, no pong to our pings) is closed.',
+        },
+        maxBufferedBytes: {
+          type: 'integer',
+          minimum: 65536,
+          default: 1048576,
+          description: 'Most bytes queued to one connection; a slower reader is closed instead of buffered.',
+        },
+      },
+    },
     numwant: {
       type: 'object',
       additionalProperties: false,

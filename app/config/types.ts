@@ -15,6 +15,16 @@ export interface Config {
     /** secret: '' or 32 hex characters (schema `hexSecret`). */
     connections: { expiry: number; secret: string };
   };
+  ws: {
+    enabled: boolean;
+    maxConnections: number;
+    maxConnectionsPerIp: number;
+    maxMessageBytes: number;
+    maxOffers: number;
+    maxTorrentsPerConnection: number;
+    idleTimeout: number;
+    maxBufferedBytes: number;
+  };
   numwant: { default: number; limit: number };
   scrape: { maxHashes: number };
   limits: {

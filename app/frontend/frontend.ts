@@ -8,6 +8,7 @@ import type { RequestObserver } from '../bittorrent/observer.ts';
 import type { Config } from '../config/types.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Tracker } from '../tracker/tracker.ts';
+import type { HttpServers } from './http-servers.ts';
 
 export interface FrontendContext {
   readonly tracker: Tracker;
@@ -17,10 +18,15 @@ export interface FrontendContext {
   readonly observer: RequestObserver;
   /** The metrics, for a frontend that serves them (the HTTP one, when metrics.port is 0). */
   readonly metrics: Metrics | undefined;
+  /** The node:http servers of the tracker port, for frontends sharing it (WebSocket). */
+  readonly httpServers: HttpServers;
 }
 
 export interface Frontend {
-  /** Its protocol label in logs and metrics (one of PROTOCOLS in bittorrent/observer.ts). */
+  /**
+   * Its label in logs and metrics: one of PROTOCOLS (bittorrent/observer.ts), or `ws`,
+   * which keeps its own metrics (metrics/ws-metrics.ts).
+   */
   readonly name: string;
   /** The bound port once started (tests listen on port 0). */
   readonly port: number;

@@ -11,6 +11,7 @@ import { expvar } from './expvar.ts';
 import { GcPauses } from './gc-pauses.ts';
 import { RequestMetrics } from './request-metrics.ts';
 import { registerSwarmGauges } from './swarm-gauges.ts';
+import { WsMetrics } from './ws-metrics.ts';
 
 export interface MetricsOptions {
   store: StoreAdmin;
@@ -21,6 +22,8 @@ export interface MetricsOptions {
 export class Metrics {
   readonly registry = new Registry();
   readonly observer: RequestObserver;
+  /** The WebSocket tracker's connections, messages and peers. */
+  readonly ws: WsMetrics;
   private readonly requests: RequestMetrics;
   private readonly gc = new GcPauses();
   private readonly startedAt = performance.now();
@@ -39,6 +42,7 @@ export class Metrics {
     this.requests = new RequestMetrics(this.registry, histogram);
     this.observer = this.requests;
     registerSwarmGauges(this.registry, opts.store);
+    this.ws = new WsMetrics(this.registry);
     this.snapshotSeconds = new Gauge({
       name: 'trakx_snapshot_duration_seconds',
       help: 'Wall time of the last snapshot save (0 before the first).',

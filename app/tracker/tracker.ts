@@ -62,6 +62,7 @@ export type AnnounceAnswer = Later<Failure | null>;
 export class Tracker {
   private readonly now: () => number;
   private readonly hooks: readonly AnnounceHook[];
+  private readonly policy: readonly AnnounceHook[];
   private readonly limits: LimitObserver;
   private readonly op = new PeerAnnounce();
 
@@ -73,12 +74,27 @@ export class Tracker {
     const limits = opts.limits ?? NULL_LIMIT_OBSERVER;
     this.limits = limits;
     const hooks: AnnounceHook[] = [];
-    if (opts.rate) hooks.push(new RateHook(opts.rate, limits));
-    hooks.push(new ValidHook());
-    if (opts.deny) hooks.push(new ListHook(opts.deny, false, limits));
-    if (opts.allow) hooks.push(new ListHook(opts.allow, true, limits));
+    const lists: AnnounceHook[] = [];
+    if (opts.deny) lists.push(new ListHook(opts.deny, false, limits));
+    if (opts.allow) lists.push(new ListHook(opts.allow, true, limits));
+    const rate = opts.rate ? [new RateHook(opts.rate, limits)] : [];
+    this.policy = [...rate, ...lists];
+    hooks.push(...rate, new ValidHook(), ...lists);
     if (opts.hooks) hooks.push(...opts.hooks);
     this.hooks = hooks;
+  }
+
+  /**
+   * The rate limit and the info_hash lists alone (no BEP 3 field checks), for a frontend
+   * whose announces are not BEP 3 ones (WebSocket); reads infoHash and the address.
+   */
+  refusal(req: AnnounceRequest): Failure | null {
+    const policy = this.policy;
+    for (let i = 0; i < policy.length; i++) {
+      const failure = policy[i].check(req);
+      if (failure !== null) return failure;
+    }
+    return null;
   }
 
   /** Whether the store answers later (then every announce and scrape answer is a promise). */

@@ -14,7 +14,7 @@ import { freePort } from '../helpers/process.ts';
 import { skipWithout, toolMissing } from '../helpers/required-tool.ts';
 import { startTestService } from '../helpers/service.ts';
 import { families, samples, value } from './exposition.ts';
-import { driveTraffic, EXPECTED } from './traffic.ts';
+import { closeTraffic, driveTraffic, EXPECTED } from './traffic.ts';
 
 const H = '127.0.0.1';
 const promtoolMissing = toolMissing('promtool', ['--version'], 'prometheus');
@@ -46,7 +46,10 @@ describe('metrics of a live service', () => {
     await driveTraffic(service.httpPort, service.udpPort);
     metrics = await text(service.httpPort, '/metrics');
   });
-  after(() => service.close());
+  after(() => {
+    closeTraffic();
+    return service.close();
+  });
 
   it('serves the Prometheus text format on the HTTP port', async () => {
     const r = await get(H, service.httpPort, '/metrics');
@@ -101,6 +104,17 @@ describe('metrics of a live service', () => {
     assert.equal(value(metrics, 'trakx_leechers', { family: 'ipv6' }), EXPECTED.leechers6);
     assert.equal(value(metrics, 'trakx_unique_ips', { family: 'ipv4' }), EXPECTED.ips4);
     assert.equal(value(metrics, 'trakx_unique_ips', { family: 'ipv6' }), EXPECTED.ips6);
+  });
+
+  it('counts WebSocket connections, messages by action and result, and WebRTC peers', () => {
+    const msg = (action: string, result: string) =>
+      value(metrics, 'trakx_ws_messages_total', { action, result });
+    assert.equal(msg('announce', 'ok'), EXPECTED.wsAnnounceOk);
+    assert.equal(msg('scrape', 'ok'), EXPECTED.wsScrapeOk);
+    assert.equal(msg('invalid', 'invalid'), EXPECTED.wsInvalid);
+    assert.equal(msg('answer', 'no_peer'), 0, 'every series exists before its first message');
+    assert.equal(value(metrics, 'trakx_ws_connections'), EXPECTED.wsConnections);
+    assert.equal(value(metrics, 'trakx_ws_peers'), EXPECTED.wsPeers);
   });
 
   it('passes `promtool check metrics` (Debian prometheus)', { skip: skipWithout(promtoolMissing) }, () => {

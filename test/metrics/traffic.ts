@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { get, pct } from '../helpers/http-client.ts';
 import { UdpClient } from '../udp/client.ts';
 import { announcePacket, decodeAnnounceReply, hash20, scrapePacket } from '../udp/packets.ts';
+import { RawClient } from '../ws/harness.ts';
 
 export const HASH_HTTP = hash20('metrics-http');
 export const HASH_UDP = hash20('metrics-udp');
@@ -18,6 +19,11 @@ export const EXPECTED = {
   udpAnnounceOk: 2,
   udpScrapeOk: 1,
   udpErrors: 1,
+  wsAnnounceOk: 1,
+  wsScrapeOk: 1,
+  wsInvalid: 1,
+  wsPeers: 1,
+  wsConnections: 1,
   started: 5,
   completed: 1,
   none: 1,
@@ -41,9 +47,36 @@ async function announce(host: string, port: number, q: string): Promise<void> {
   assert.ok(!r.body.includes('failure reason'), r.body.toString('latin1'));
 }
 
+/** The WebSocket client of the mix, left open so the connection and its peer stay counted. */
+let wsClient: RawClient | undefined;
+
+/** Close the WebSocket client the mix left open. */
+export function closeTraffic(): void {
+  wsClient?.close();
+  wsClient = undefined;
+}
+
 /** Drive the mix; `udpPort` 0 skips the UDP part (and its counts are then zero). */
 export async function driveTraffic(httpPort: number, udpPort: number): Promise<void> {
   const h = '127.0.0.1';
+  // WebSocket (WebTorrent) on the HTTP port: an announce, a scrape and a malformed message.
+  closeTraffic();
+  const ws = await RawClient.open(`ws://${h}:${httpPort}/announce`);
+  wsClient = ws;
+  const ih = HASH_HTTP.toString('latin1');
+  ws.send({
+    action: 'announce',
+    info_hash: ih,
+    peer_id: 'w'.repeat(20),
+    numwant: 5,
+    uploaded: 0,
+    downloaded: 0,
+  });
+  assert.equal((await ws.next()).action, 'announce');
+  ws.send({ action: 'scrape', info_hash: ih });
+  assert.equal((await ws.next()).action, 'scrape');
+  ws.send('not json');
+  assert.ok((await ws.next())['failure reason'], 'malformed JSON gets a failure reason');
   await announce(h, httpPort, `peer_id=${peerId(1)}&port=7001&left=100&event=started`);
   await announce(h, httpPort, `peer_id=${peerId(2)}&port=7002&left=100&event=started`);
   await announce(h, httpPort, `peer_id=${peerId(3)}&port=7003&left=0&event=completed`);

@@ -6,8 +6,8 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
-import type { WsTrackerOptions } from '../../app/ws/options.ts';
-import { WsTracker } from '../../app/ws/ws-tracker.ts';
+import type { WsTrackerOptions } from '../../app/frontend/ws/options.ts';
+import { WsTracker } from '../../app/frontend/ws/ws-tracker.ts';
 
 export interface Harness {
   server: Server;

@@ -3,8 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { WsAnnounce, WsInvalid, WsScrape } from '../../app/ws/parse.ts';
-import { isBinary20, parseWsMessage } from '../../app/ws/parse.ts';
+import type { WsAnnounce, WsInvalid, WsScrape } from '../../app/frontend/ws/parse.ts';
+import { isBinary20, parseWsMessage } from '../../app/frontend/ws/parse.ts';
 
 const limits = { maxOffers: 3, maxScrapeHashes: 2 };
 // Binary strings as the client makes them: every byte value, control characters included.

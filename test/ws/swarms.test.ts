@@ -3,8 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { PeerOwner, RtcPeer } from '../../app/ws/swarms.ts';
-import { IN_USE, RtcSwarms } from '../../app/ws/swarms.ts';
+import type { PeerOwner, RtcPeer } from '../../app/frontend/ws/swarms.ts';
+import { IN_USE, RtcSwarms } from '../../app/frontend/ws/swarms.ts';
 
 const IH = 'i'.repeat(20);
 const IH2 = 'j'.repeat(20);

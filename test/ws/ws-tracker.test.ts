@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
-import type { WsAction, WsResult } from '../../app/ws/options.ts';
+import type { WsAction, WsResult } from '../../app/frontend/ws/options.ts';
 import { bin, type Harness, RawClient, refusedStatus, startTracker } from './harness.ts';
 
 const IH = `\u0000\u00ff"\\${'h'.repeat(16)}`;
@@ -306,7 +306,7 @@ describe('WsTracker limits', () => {
   });
 
   test('invalid options stop construction naming the option', async () => {
-    const { WsTracker } = await import('../../app/ws/ws-tracker.ts');
+    const { WsTracker } = await import('../../app/frontend/ws/ws-tracker.ts');
     assert.throws(() => new WsTracker({ maxOffers: -1 }), /maxOffers/);
     assert.throws(() => new WsTracker({ maxPayload: Number.NaN }), /maxPayload/);
   });

@@ -27,6 +27,7 @@ export class HttpFrontend implements Frontend {
     if (metrics && config.metrics.port === 0) registerMetricsRoutes(app, metrics);
     await app.listen({ host: config.http.ip, port: config.http.port });
     this.port = (app.server.address() as AddressInfo).port;
+    ctx.httpServers.publish(app.server);
     logger.info({ ip: config.http.ip, port: this.port }, 'http tracker listening');
   }
 

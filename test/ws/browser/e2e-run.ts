@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WsTracker } from '../../../app/ws/ws-tracker.ts';
+import { WsTracker } from '../../../app/frontend/ws/ws-tracker.ts';
 
 const here = import.meta.dirname;
 const webtorrentJs = readFileSync(process.env.WEBTORRENT_JS!);

@@ -78,7 +78,7 @@ export class WsTracker {
   private readonly idleTimer: NodeJS.Timeout;
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
-  private server: Server | null = null;
+  private readonly servers: Server[] = [];
   private closed = false;
 
   constructor(options: Partial<WsTrackerOptions> = {}) {
@@ -105,9 +105,9 @@ export class WsTracker {
     this.sweepTimer.unref();
   }
 
-  /** Serve upgrades to `opts.path` on `server`; its plain requests are left alone. */
+  /** Serve upgrades to `opts.path` on `server` (one or more); its plain requests are left alone. */
   attach(server: Server): void {
-    this.server = server;
+    this.servers.push(server);
     server.on('upgrade', this.onUpgrade);
   }
 
@@ -121,7 +121,7 @@ export class WsTracker {
     this.closed = true;
     clearInterval(this.idleTimer);
     clearInterval(this.sweepTimer);
-    this.server?.removeListener('upgrade', this.onUpgrade);
+    for (const s of this.servers) s.removeListener('upgrade', this.onUpgrade);
     for (const c of this.conns) c.terminate();
     this.wss.close();
   }

@@ -1,7 +1,7 @@
 // The key the per-IP connection cap counts under: an IPv4 address, or an IPv6 /64 (one
 // host usually holds a whole /64, as the announce rate limit also assumes).
 
-import { parseAddress } from '../protocol/address.ts';
+import { parseAddress } from '../../protocol/address.ts';
 
 const scratch = new Uint8Array(16);
 
