@@ -1,6 +1,6 @@
 // The real thing: two headless Chromium pages running WebTorrent (the npm package's own
-// browser build) find each other only through WsTracker and download a small file over
-// WebRTC. Everything runs in a fresh network namespace (unshare -n) holding just loopback
+// browser build) find each other only through the tracker service and download a small
+// file over WebRTC. Everything runs in a fresh network namespace (unshare -n) holding just loopback
 // and a veth pair with TEST-NET-1 addresses (192.0.2.1/.2): Chromium gathers no WebRTC
 // candidates without a non-loopback interface and a default route, and nothing in the
 // namespace can reach any other network.
@@ -47,7 +47,7 @@ function expected(): { bytes: number; sum: number } {
 }
 
 test(
-  'two Chromium pages running WebTorrent share a file through WsTracker',
+  'two Chromium pages running WebTorrent share a file through the tracker service',
   { skip, timeout: 150_000 },
   () => {
     assert.equal(why, null, why ?? '');

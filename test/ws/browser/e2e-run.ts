@@ -1,7 +1,9 @@
-// Run inside a fresh network namespace (see chromium.test.ts): a node:http server with
-// WsTracker and the two pages, then two headless Chromium processes, one seeding and one
-// downloading. Prints one JSON line: the downloader's result (or null), the pages' logs and
-// the tracker's message counts. Bounded: gives up after E2E_TIMEOUT_MS.
+// Run inside a fresh network namespace (see chromium.test.ts): the tracker service as
+// `trakx run` starts it, a node:http server with the two pages (told the tracker's
+// ws://…/announce in their query), then two headless Chromium processes, one seeding and
+// one downloading. Prints one JSON line: the downloader's result (or null), the pages' logs
+// and the service's WebSocket message counts from /metrics. Bounded: gives up after
+// E2E_TIMEOUT_MS.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -10,7 +12,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WsTracker } from '../../../app/frontend/ws/ws-tracker.ts';
+import { startTestService } from '../../helpers/service.ts';
 
 const here = import.meta.dirname;
 const webtorrentJs = readFileSync(process.env.WEBTORRENT_JS!);
@@ -34,7 +36,7 @@ const server = createServer((req, res) => {
     body += d;
   });
   req.on('end', () => {
-    const url = req.url ?? '';
+    const url = (req.url ?? '').split('?')[0]!;
     if (req.method === 'POST' && url === '/magnet') magnet = body;
     else if (req.method === 'POST' && url === '/log') logs.push(body.slice(0, 300));
     else if (req.method === 'POST' && url === '/result') finish(JSON.parse(body));
@@ -49,12 +51,8 @@ const server = createServer((req, res) => {
     res.end();
   });
 });
-const tracker = new WsTracker({
-  onMessage: (action, r) => {
-    counts[`${action}:${r}`] = (counts[`${action}:${r}`] ?? 0) + 1;
-  },
-});
-tracker.attach(server);
+const service = await startTestService({ host: '127.0.0.1' });
+const announce = `ws://127.0.0.1:${service.httpPort}/announce`;
 server.listen(0, '127.0.0.1');
 await once(server, 'listening');
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -74,7 +72,7 @@ function chromium(page: string): ChildProcess {
     '--disable-sync',
     '--disable-features=WebRtcHideLocalIpsWithMdns',
     `--user-data-dir=${dir}`,
-    `${base}${page}`,
+    `${base}${page}?tracker=${encodeURIComponent(announce)}`,
   ];
   // Its own process group, so the browser's helper processes end with it.
   const child = spawn(process.env.CHROMIUM ?? 'chromium', args, {
@@ -102,7 +100,12 @@ for (const b of browsers) {
 }
 await Promise.all(exited);
 for (const d of dirs) rmSync(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-tracker.close();
+const metrics = await (await fetch(`http://127.0.0.1:${service.metricsPort}/metrics`)).text();
+for (const m of metrics.matchAll(/^trakx_ws_messages_total\{([^}]*)\} (\d+)/gm)) {
+  const label = (name: string) => new RegExp(`${name}="(\\w+)"`).exec(m[1]!)?.[1];
+  counts[`${label('action')}:${label('result')}`] = Number(m[2]);
+}
+await service.close();
 server.closeAllConnections();
 server.close();
 process.stdout.write(`${JSON.stringify({ result: got, logs, counts })}\n`);
