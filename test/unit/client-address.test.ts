@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ClientAddress } from '../../app/frontend/http/client-address.ts';
+import { ClientAddress } from '../../app/frontend/client-address.ts';
 
 function hex(b: Uint8Array, n: number): string {
   return Buffer.from(b.subarray(0, n)).toString('hex');

@@ -19,7 +19,7 @@ import { REQ_ANNOUNCE, type RequestObserver } from '../../bittorrent/observer.ts
 import { AnnounceEncoder } from '../../protocol/announce-response.ts';
 import type { QueryReader } from '../../protocol/query.ts';
 import type { Tracker } from '../../tracker/tracker.ts';
-import type { ClientAddress } from './client-address.ts';
+import type { ClientAddress } from '../client-address.ts';
 import type { TrackerRoutes } from './routes.ts';
 
 export interface HttpTrackerDeps {

@@ -16,8 +16,8 @@ import {
 import { QueryReader } from '../../protocol/query.ts';
 import { keepTickShape } from '../../runtime/tick-shape.ts';
 import type { Tracker } from '../../tracker/tracker.ts';
+import { ClientAddress } from '../client-address.ts';
 import { registerAnnounce } from './announce.ts';
-import { ClientAddress } from './client-address.ts';
 import { mayReplyError } from './error-reply.ts';
 import { TrackerRoutes } from './routes.ts';
 import { registerScrape } from './scrape.ts';

@@ -7,8 +7,8 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AnnounceRequest } from '../../bittorrent/announce.ts';
 import { formatAddress, parseAddress } from '../../protocol/address.ts';
+import { ClientAddress } from '../client-address.ts';
 import type { Frontend, FrontendContext } from '../frontend.ts';
-import { ClientAddress } from '../http/client-address.ts';
 import type { WsCheckRequest, WsTrackerOptions } from './options.ts';
 import { WsTracker } from './ws-tracker.ts';
 

@@ -4,9 +4,9 @@
 // to its left were written by the client and can be anything.
 
 import { BlockList, isIP } from 'node:net';
-import type { Family } from '../../bittorrent/family.ts';
-import { addTrusted } from '../../config/cidr.ts';
-import { parseAddress } from '../../protocol/address.ts';
+import type { Family } from '../bittorrent/family.ts';
+import { addTrusted } from '../config/cidr.ts';
+import { parseAddress } from '../protocol/address.ts';
 
 export class ClientAddress {
   private readonly trusted: BlockList | null;
