@@ -97,7 +97,7 @@ export function storeMarkdown(res: StoreResults): string {
       'preloaded on the main thread into one shared store; each worker thread then announces random existing peers ' +
       `(numwant 50 into a compact buffer) for ${res.seconds} s. Threads are not pinned; the machine has 2 cores ` +
       `and was shared with other work (load average ${load(res.loadStart)} at the start, ${load(res.loadEnd)} at the end). ` +
-      'Lock hold and wait are wall time (sampled one hold in 32): a thread descheduled while it holds the lock ' +
+      'Lock hold (sampled one hold in 32) and wait are wall time: a thread descheduled while it holds the lock ' +
       'holds it the whole time, which a loaded machine makes common.',
     '',
     `With ${res.outsideUs} µs of busy work after each announce, outside the lock (what a UDP request costs ` +
