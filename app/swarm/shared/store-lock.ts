@@ -4,6 +4,9 @@
 // (allowed on Node's main thread too; holds are short). The owner's id in the word lets
 // a supervisor free the lock of a thread that died holding it (recover).
 
+// A thread that dies while asleep on the lock leaves the waiter count one too high: every
+// release then notifies, which costs a little and loses nothing.
+
 /** Control words of the lock. */
 const LOCK = 0;
 const WAITERS = 1;
