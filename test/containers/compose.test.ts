@@ -8,9 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -30,7 +28,7 @@ import { driveTraffic } from '../metrics/traffic.ts';
 import { hash20 } from '../udp/packets.ts';
 import { command, docker, engineMissing, inspect, logs, NATIVE_ARCH } from './engine.ts';
 import { buildTrakx, provideNetdata, providePrometheus, ROOT } from './images.ts';
-import { heartbeat, httpAnnounce, udpAnnounce } from './probe.ts';
+import { assertFree, heartbeat, httpAnnounce, udpAnnounce } from './probe.ts';
 
 const PROJECT = 'trakxtest';
 const ENV = { GF_ADMIN_PASSWORD: randomBytes(12).toString('hex') };
@@ -58,22 +56,6 @@ let files = ['-f', join(ROOT, 'docker-compose.yml')];
 
 function compose(args: string[], timeoutMs = 180_000): Promise<string> {
   return command('docker-compose', ['-p', PROJECT, ...files, ...args], timeoutMs, { cwd: ROOT, env: ENV });
-}
-
-/** The stack binds fixed host ports; a clear failure if something else holds one. */
-async function assertFree(port: number, proto: 'tcp' | 'udp'): Promise<void> {
-  const busy = await new Promise<boolean>((ok) => {
-    if (proto === 'tcp') {
-      const s = createServer();
-      s.once('error', () => ok(true));
-      s.listen(port, '::', () => s.close(() => ok(false)));
-    } else {
-      const s = createSocket('udp6');
-      s.once('error', () => ok(true));
-      s.bind(port, '::', () => s.close(() => ok(false)));
-    }
-  });
-  assert.ok(!busy, `port ${port}/${proto} is taken: the compose stack needs it`);
 }
 
 const container = async (service: string) => (await compose(['ps', '-q', service])).trim();
