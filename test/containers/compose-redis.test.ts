@@ -5,12 +5,16 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../helpers/process.ts';
 import { getJson } from '../metrics/promql.ts';
 import { hash20 } from '../udp/packets.ts';
 import { command, engineMissing, inspect, NATIVE_ARCH } from './engine.ts';
 import { buildTrakx, providePrometheus, provideRedis, ROOT } from './images.ts';
+import { nofileOverride } from './nofile.ts';
 import { assertFree, heartbeat, httpAnnounce, udpAnnounce } from './probe.ts';
 
 const PROJECT = 'trakxredis';
@@ -23,11 +27,11 @@ const B = 1339;
 const PROMETHEUS = 'http://127.0.0.1:9091';
 const SERVICES = ['redis', 'trakx-a', 'trakx-b', 'prometheus-redis'];
 
+const dir = mkdtempSync(join(tmpdir(), 'trakx-compose-redis-'));
+const files = ['-f', join(ROOT, 'docker-compose.yml'), ...nofileOverride(['trakx-a', 'trakx-b'], dir)];
+
 function compose(args: string[], timeoutMs = 180_000): Promise<string> {
-  return command('docker-compose', ['-p', PROJECT, '-f', `${ROOT}/docker-compose.yml`, ...args], timeoutMs, {
-    cwd: ROOT,
-    env: ENV,
-  });
+  return command('docker-compose', ['-p', PROJECT, ...files, ...args], timeoutMs, { cwd: ROOT, env: ENV });
 }
 
 const peersOf = (r: { peers: { ip: string; port: number }[] }) => r.peers.map((p) => `${p.ip}:${p.port}`);
@@ -52,6 +56,7 @@ describe('the redis profile: two replicas on one Redis', { skip }, () => {
 
   after(async () => {
     if (!skip) await compose(['--profile', 'redis', 'down', '-v']).catch(() => '');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("lists a peer announced over HTTP to one replica in the other's reply", async () => {

@@ -6,9 +6,8 @@
 // here: its provisioning is checked against the running stack instead.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -28,6 +27,7 @@ import { driveTraffic } from '../metrics/traffic.ts';
 import { hash20 } from '../udp/packets.ts';
 import { command, docker, engineMissing, inspect, logs, NATIVE_ARCH } from './engine.ts';
 import { buildTrakx, provideNetdata, providePrometheus, ROOT } from './images.ts';
+import { GRANTED, nofileOverride } from './nofile.ts';
 import { assertFree, heartbeat, httpAnnounce, udpAnnounce } from './probe.ts';
 
 const PROJECT = 'trakxtest';
@@ -35,22 +35,6 @@ const ENV = { GF_ADMIN_PASSWORD: randomBytes(12).toString('hex') };
 const TRACKER = 1337;
 const PROMETHEUS = 'http://127.0.0.1:9090';
 const NETDATA = 'http://127.0.0.1:19999';
-
-/** The open-files limit the compose file asks for. */
-const NOFILE = (
-  parseYaml(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
-    services: { trakx: { ulimits: { nofile: { hard: number } } } };
-  }
-).services.trakx.ulimits.nofile.hard;
-
-/**
- * What the engine can grant: a host without CAP_SYS_RESOURCE (like this test machine)
- * cannot raise the limit above its own hard limit, so the stack gets that instead.
- */
-const GRANTED = Math.min(
-  NOFILE,
-  Number(execFileSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' })) || NOFILE,
-);
 
 let files = ['-f', join(ROOT, 'docker-compose.yml')];
 
@@ -65,15 +49,8 @@ const skip = engineMissing();
 describe('the compose stack on the host network', { skip }, () => {
   let dir = '';
   before(async () => {
-    if (GRANTED < NOFILE) {
-      dir = mkdtempSync(join(tmpdir(), 'trakx-compose-'));
-      const override = join(dir, 'nofile.yml');
-      writeFileSync(
-        override,
-        `services:\n  trakx:\n    ulimits:\n      nofile: {soft: ${GRANTED}, hard: ${GRANTED}}\n`,
-      );
-      files = [...files, '-f', override];
-    }
+    dir = mkdtempSync(join(tmpdir(), 'trakx-compose-'));
+    files = [...files, ...nofileOverride(['trakx'], dir)];
     await compose(['--profile', 'netdata', 'down', '-v']).catch(() => '');
     for (const [port, proto] of [
       [TRACKER, 'tcp'],
