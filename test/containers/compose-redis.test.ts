@@ -1,7 +1,8 @@
 // docker-compose.yml's `redis` profile run by Debian's docker-compose against the test
 // engine (Redis stood in by Debian's redis-server when no registry has the image): two
 // replicas on one Redis answer from the same swarms over HTTP and UDP, accept each
-// other's connection ids, their Prometheus has both up, and the profile stops cleanly.
+// other's connection ids; Redis keeps an AOF on loopback; their Prometheus has both up;
+// and the profile stops cleanly.
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -12,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../helpers/process.ts';
 import { getJson } from '../metrics/promql.ts';
 import { hash20 } from '../udp/packets.ts';
-import { command, engineMissing, inspect, NATIVE_ARCH } from './engine.ts';
+import { command, docker, engineMissing, inspect, NATIVE_ARCH } from './engine.ts';
 import { buildTrakx, providePrometheus, provideRedis, ROOT } from './images.ts';
 import { nofileOverride } from './nofile.ts';
 import { assertFree, heartbeat, httpAnnounce, udpAnnounce } from './probe.ts';
@@ -78,6 +79,16 @@ describe('the redis profile: two replicas on one Redis', { skip }, () => {
     const hash = hash20('compose-redis-connid');
     await udpAnnounce('127.0.0.1', B, hash, 7, A);
     assert.deepEqual(peersOf(await udpAnnounce('127.0.0.1', A, hash, 8, B)), ['127.0.0.1:6007']);
+  });
+
+  it('runs Redis with AOF fsync every second, on loopback only', async () => {
+    const id = (await compose(['ps', '-q', 'redis'])).trim();
+    const get = async (key: string) =>
+      (await docker(['exec', id, 'redis-cli', '-p', '6379', 'config', 'get', key])).trim().split('\n')[1];
+    assert.equal(await get('appendonly'), 'yes');
+    assert.equal(await get('appendfsync'), 'everysec');
+    assert.equal(await get('bind'), '127.0.0.1');
+    assert.equal(await get('dir'), '/data', 'the redis-data volume');
   });
 
   it('has both replicas as healthy Prometheus targets', async () => {
