@@ -11,10 +11,10 @@ import { configuredFrontends } from './frontend/frontends.ts';
 import { HttpServers } from './frontend/http-servers.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { startMetricsServer } from './metrics/metrics-server.ts';
+import { openStore } from './open-store.ts';
 import { restoreSnapshot } from './persist/restore.ts';
 import { type SaveResult, SnapshotSaver } from './persist/saver.ts';
 import { CoarseClock } from './runtime/clock.ts';
-import { MemoryStore } from './swarm/memory-store.ts';
 import type { LocalStore, StoreAdmin, SwarmStore } from './swarm/store.ts';
 import { Sweeper } from './swarm/sweeper.ts';
 import { ListFile } from './tracker/infohash-list.ts';
@@ -85,16 +85,19 @@ export async function startService(
           slots: limits.rateTableSize,
         })
       : null;
-  const store: SwarmStore & StoreAdmin =
-    parts.store ??
-    new MemoryStore({
-      maxTorrents: config.db.maxTorrents,
-      maxPeersPerTorrent: config.db.maxPeersPerTorrent,
-      maxPeersPerIp: limits.peersPerIp,
-    });
+  const clock = new CoarseClock();
+  let opened: ReturnType<typeof openStore> | null = null;
+  try {
+    if (!parts.store) opened = openStore(config, clock.now, logger);
+  } catch (err) {
+    clock.stop();
+    throw err;
+  }
+  const store: SwarmStore & StoreAdmin = parts.store ?? opened!.store;
   const metrics = config.metrics.enabled
     ? new Metrics({ store, histogram: config.metrics.histogram })
     : undefined;
+  if (opened?.redis && metrics) opened.redis.monitor = metrics.storeMonitor();
   // Restore before listening, so the first announces already see the old swarms.
   let saver: SnapshotSaver | undefined;
   if (config.db.backup.path !== '' && isLocal(store)) {
@@ -106,7 +109,6 @@ export async function startService(
     if (restored.outcome !== 'unreadable')
       saver = new SnapshotSaver(store, { path: config.db.backup.path, logger });
   }
-  const clock = new CoarseClock();
   const tracker = new Tracker(store, {
     now: clock.now,
     announce: config.announce,
@@ -132,6 +134,7 @@ export async function startService(
 
   // What is running, in start order; stopped in reverse, on close or on a failed start.
   const running: (() => unknown)[] = [
+    () => opened?.close(),
     () => clock.stop(),
     () => sweeper.stop(),
     () => metrics?.close(),
@@ -164,6 +167,7 @@ export async function startService(
         ip: config.metrics.ip,
         port: config.metrics.port,
         logger,
+        degraded: () => tracker.degraded(),
       });
       running.push(() => server.app.close());
       metricsPort = server.port;

@@ -88,6 +88,22 @@ limits:
   listPoll: 5s
 
 db:
+  # where swarms live: memory (this process) or redis (shared by every instance
+  # pointed at the same Redis or Valkey; see "Sharing swarms through Redis")
+  type: memory
+  redis:
+    # redis://[user:password@]host[:port][/db], rediss://… (TLS), unix:///path?db=N
+    url: redis://127.0.0.1:6379
+    # start of every key; no { or }
+    prefix: "trakx:"
+    # longest wait for a reply; then the client gets a failure with "retry in"
+    timeout: 2s
+    # most requests waiting for Redis; beyond it requests fail at once
+    maxInFlight: 16384
+    # PEM files for rediss://; "" = system CAs, no client certificate
+    tlsCa: ""
+    tlsCert: ""
+    tlsKey: ""
   # peer lifetime without a re-announce; 0 = announce.base + announce.fuzz + 5m
   expiry: 0
   # how often expired peers are swept
@@ -102,6 +118,13 @@ db:
     interval: 5m
     # snapshot file, also saved on stop and on SIGUSR1; "" turns persistence off
     path: ~/.cache/trakx/trakx.db
+
+# peer events (db.type redis): every announce appended to a Redis Stream
+events:
+  # stream key; "" = off
+  stream: ""
+  # about how many events the stream keeps (XADD MAXLEN ~)
+  maxLen: 100000
 
 metrics:
   # count requests and serve /metrics (Prometheus) and /stats (expvar JSON for netdata)

@@ -287,6 +287,13 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
       `${config.numwant.default} is not allowed; expected at most numwant.limit (${config.numwant.limit})`,
     );
   }
+  // Instances sharing swarms sit behind one name: each must accept the others' ids.
+  if (config.db.type === 'redis' && config.udp.enabled && config.udp.connections.secret === '') {
+    throw new ConfigError(
+      'udp.connections.secret',
+      'must be set with db.type redis, the same on every instance (openssl rand -hex 16), so a UDP client may reach any of them',
+    );
+  }
   // Listen addresses are IP literals: a host name would only fail later, at bind time.
   for (const [key, value] of [
     ['http.ip', config.http.ip],

@@ -1,6 +1,8 @@
 // The configuration as it may be shown (`trakx config dump`): every `hexSecret` key that
-// is set reads `(redacted)`, so a dump pasted into a bug report gives no secret away.
+// is set reads `(redacted)`, and so does the password in db.redis.url, so a dump pasted
+// into a bug report gives no secret away.
 
+import { redact as redactUrl } from '../swarm/redis/url.ts';
 import { configLeaves } from './load.ts';
 import type { Config } from './types.ts';
 
@@ -16,5 +18,6 @@ export function redactSecrets(config: Config): Config {
     const last = path[path.length - 1];
     if (node[last] !== '') node[last] = REDACTED;
   }
+  copy.db.redis.url = redactUrl(copy.db.redis.url);
   return copy;
 }

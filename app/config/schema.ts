@@ -294,6 +294,65 @@ export const configSchema = {
       additionalProperties: false,
       default: {},
       properties: {
+        type: {
+          type: 'string',
+          enum: ['memory', 'redis'],
+          default: 'memory',
+          description:
+            'Where swarms live: `memory` (this process, fastest) or `redis` (shared by every instance pointed at one Redis or Valkey; see "Sharing swarms through Redis").',
+        },
+        redis: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            url: {
+              type: 'string',
+              default: 'redis://127.0.0.1:6379',
+              description:
+                'Redis to use with `db.type: redis`: `redis://[user:password@]host[:port][/db]`, `rediss://…` (TLS) or `unix:///path/redis.sock?db=N`.',
+            },
+            prefix: {
+              type: 'string',
+              default: 'trakx:',
+              description:
+                'Start of every key trakx writes (several trackers may share one Redis with different prefixes); no `{` or `}`.',
+            },
+            timeout: {
+              type: ['string', 'number'],
+              duration: true,
+              minimum: 0.01,
+              maximum: 60,
+              default: '2s',
+              description:
+                'Longest wait for a Redis reply; past it the announce or scrape gets a failure with `retry in` (HTTP) or an error packet (UDP).',
+            },
+            maxInFlight: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 1048576,
+              default: 16384,
+              description:
+                'Most Redis requests waiting for a reply; beyond it a request fails at once (no queue builds up while Redis is slow).',
+            },
+            tlsCa: {
+              type: 'string',
+              default: '',
+              description:
+                'PEM file of the CA that signed the Redis server certificate (`rediss://`); empty = system CAs.',
+            },
+            tlsCert: {
+              type: 'string',
+              default: '',
+              description: 'PEM client certificate for `rediss://` (with `db.redis.tlsKey`); empty = none.',
+            },
+            tlsKey: {
+              type: 'string',
+              default: '',
+              description: 'PEM private key of `db.redis.tlsCert`; empty = none.',
+            },
+          },
+        },
         expiry: {
           type: ['string', 'number'],
           duration: true,
@@ -343,6 +402,25 @@ export const configSchema = {
               description: 'Snapshot file (`~` is the home directory); empty turns saving and restoring off.',
             },
           },
+        },
+      },
+    },
+    events: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        stream: {
+          type: 'string',
+          default: '',
+          description:
+            'With `db.type: redis`, the Redis Stream every announce is appended to (info_hash, event, family, seeder, time); empty = off.',
+        },
+        maxLen: {
+          type: 'integer',
+          minimum: 1,
+          default: 100000,
+          description: 'About how many events the stream keeps (`XADD … MAXLEN ~`); older ones are trimmed.',
         },
       },
     },

@@ -41,12 +41,25 @@ export interface Config {
     listPoll: number;
   };
   db: {
+    type: 'memory' | 'redis';
+    /** timeout in seconds; tls* are PEM file paths ('' = none). */
+    redis: {
+      url: string;
+      prefix: string;
+      timeout: number;
+      maxInFlight: number;
+      tlsCa: string;
+      tlsCert: string;
+      tlsKey: string;
+    };
     expiry: number;
     trim: number;
     maxPeersPerTorrent: number;
     maxTorrents: number;
     backup: { interval: number; path: string };
   };
+  /** Peer events to a Redis Stream (db.type redis); stream '' = off. */
+  events: { stream: string; maxLen: number };
   metrics: { enabled: boolean; ip: string; port: number; histogram: boolean };
   path: { pid: string; log: string };
 }

@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { registerHeartbeat } from '../runtime/heartbeat.ts';
 import type { Metrics } from './metrics.ts';
 import { registerMetricsRoutes } from './routes.ts';
 
@@ -15,7 +16,7 @@ export interface MetricsServer {
 
 export async function startMetricsServer(
   metrics: Metrics,
-  opts: { ip: string; port: number; logger: Logger },
+  opts: { ip: string; port: number; logger: Logger; degraded: () => string | null },
 ): Promise<MetricsServer> {
   const app = Fastify({
     loggerInstance: opts.logger,
@@ -23,7 +24,7 @@ export async function startMetricsServer(
     forceCloseConnections: true,
   });
   registerMetricsRoutes(app as unknown as FastifyInstance, metrics);
-  app.get('/heartbeat', (_req, reply) => reply.type('text/plain').send('ok'));
+  registerHeartbeat(app as unknown as FastifyInstance, opts.degraded);
   app.setNotFoundHandler((_req, reply) => reply.code(404).type('text/plain').send('not found'));
   await app.listen({ host: opts.ip, port: opts.port });
   return { app: app as unknown as FastifyInstance, port: (app.server.address() as AddressInfo).port };

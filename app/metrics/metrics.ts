@@ -10,6 +10,7 @@ import { DurationHistogram } from './duration-histogram.ts';
 import { expvar } from './expvar.ts';
 import { GcPauses } from './gc-pauses.ts';
 import { RequestMetrics } from './request-metrics.ts';
+import { StoreMetrics } from './store-metrics.ts';
 import { registerSwarmGauges } from './swarm-gauges.ts';
 import { WsMetrics } from './ws-metrics.ts';
 
@@ -66,6 +67,14 @@ export class Metrics {
       if (type !== 'counter' && name.endsWith('_total')) this.registry.removeSingleMetric(name);
     }
     this.gc.start();
+  }
+
+  private storeMetrics: StoreMetrics | null = null;
+
+  /** The shared store's error and latency metrics, registered on first call (db.type redis). */
+  storeMonitor(): StoreMetrics {
+    this.storeMetrics ??= new StoreMetrics(this.registry);
+    return this.storeMetrics;
   }
 
   /** Called by the persister after each successful save. */

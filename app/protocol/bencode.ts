@@ -158,9 +158,10 @@ export function encodeKey(key: string): Buffer {
 }
 
 /** A whole dict with one `failure reason` (and optional BEP 31 `retry in`). */
-export function encodeFailure(reason: string, retryNever = false): Buffer {
+export function encodeFailure(reason: string, retryNever = false, retryIn = 0): Buffer {
   const w = new BencodeWriter(128 + reason.length * 3);
   w.dict().raw(encodeKey('failure reason')).str(reason);
   if (retryNever) w.raw(encodeKey('retry in')).str('never');
+  else if (retryIn > 0) w.raw(encodeKey('retry in')).int(retryIn);
   return w.end().copy();
 }

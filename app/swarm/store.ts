@@ -76,6 +76,8 @@ export class PeerAnnounce {
   seeder = false;
   /** event=completed: counts one download, once per peer (as does a leecher turning seeder). */
   completed = false;
+  /** event=started (for the Redis store's peer-event stream only). */
+  started = false;
   /** Unix seconds: the peer's last-seen time. */
   now = 0;
   /** Most peers to send; the sink's room per family caps it further. */
@@ -107,6 +109,12 @@ export interface SwarmStore {
    * too); zeros if unknown.
    */
   counts(hash: Uint8Array, hashOff: number, out: SwarmCounts): Later<SwarmCounts>;
+
+  /**
+   * Why requests fail now (a networked store that cannot reach its server), or null.
+   * Absent: never (the in-memory store).
+   */
+  degraded?(): string | null;
 }
 
 /** Upkeep of the process's own store: synchronous, never on a request's path. */

@@ -9,10 +9,11 @@ import {
   type AnnounceRequest,
   type AnnounceResult,
   EVENT_COMPLETED,
+  EVENT_STARTED,
   EVENT_STOPPED,
   MISSING,
 } from '../bittorrent/announce.ts';
-import { FAIL_PEERS_PER_IP, FAIL_TORRENT_LIMIT, type Failure } from '../bittorrent/failures.ts';
+import { FAIL_PEERS_PER_IP, FAIL_STORE, FAIL_TORRENT_LIMIT, type Failure } from '../bittorrent/failures.ts';
 import { isLater, type Later } from '../bittorrent/later.ts';
 import {
   LIMIT_PEERS_PER_IP,
@@ -56,6 +57,10 @@ export interface TrackerOptions {
   hooks?: readonly AnnounceHook[];
 }
 
+/** A store that answered with an error (Redis slow, gone or overloaded): retry soon. */
+const storeFailed = (): Failure => FAIL_STORE;
+const noFailure = (): null => null;
+
 /** What a frontend gets back: a Failure or null (result filled) now, or later. */
 export type AnnounceAnswer = Later<Failure | null>;
 
@@ -95,6 +100,11 @@ export class Tracker {
       if (failure !== null) return failure;
     }
     return null;
+  }
+
+  /** Why announces and scrapes fail now (the shared store is unreachable), or null. */
+  degraded(): string | null {
+    return this.store.degraded?.() ?? null;
   }
 
   /** Whether the store answers later (then every announce and scrape answer is a promise). */
@@ -146,24 +156,27 @@ export class Tracker {
     op.family = req.family;
     op.addr = req.addr;
     op.port = req.port;
+    op.now = this.now();
     if (req.event === EVENT_STOPPED) {
       const removed = this.store.remove(op, res);
-      return isLater(removed) ? removed.then(() => null) : null;
+      return isLater(removed) ? removed.then(noFailure, storeFailed) : null;
     }
     op.peerId = req.peerId;
     op.idOff = req.idOff;
     op.completed = req.event === EVENT_COMPLETED;
+    op.started = req.event === EVENT_STARTED;
     op.seeder = req.left === 0 || op.completed;
-    op.now = this.now();
     op.numwant = req.numwant === MISSING ? numwant.default : Math.min(req.numwant, numwant.limit);
     const put = this.store.announce(op, res, sink);
-    return typeof put === 'number' ? this.outcome(put) : put.then((p) => this.outcome(p));
+    return typeof put === 'number' ? this.outcome(put) : put.then(this.settled, storeFailed);
   }
 
   /** Scrape counts of one info_hash; zeros when unknown. */
   scrape(hash: Uint8Array, off: number, out: SwarmCounts): Later<SwarmCounts> {
     return this.store.counts(hash, off, out);
   }
+
+  private readonly settled = (put: PutResult): Failure | null => this.outcome(put);
 
   /** The store's verdict as the announce's answer, with the limit hit counted. */
   private outcome(put: PutResult): Failure | null {

@@ -156,7 +156,11 @@ describe('announce failure reasons', () => {
   ] as const) {
     test(`malformed query: ${why} (${path.slice(-12)})`, async () => {
       await expectFailure(svc, path, { reason: `malformed query: ${why}`, never: true });
-      assert.deepEqual(failures.FAIL_QUERY(why), { reason: `malformed query: ${why}`, never: true });
+      assert.deepEqual(failures.FAIL_QUERY(why), {
+        reason: `malformed query: ${why}`,
+        never: true,
+        retryIn: 0,
+      });
       covered.add('FAIL_QUERY');
     });
   }

@@ -31,7 +31,7 @@ export interface HttpTrackerDeps {
   maxScrapeHashes: number;
 }
 
-const FAIL_ADDRESS: Failure = { reason: 'cannot tell the client address', never: true };
+const FAIL_ADDRESS: Failure = { reason: 'cannot tell the client address', never: true, retryIn: 0 };
 
 function event(q: QueryReader, i: number): AnnounceEvent {
   if (q.length(i) === 0) return EVENT_NONE;

@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Failure } from '../../bittorrent/failures.ts';
+import { FAIL_STORE, type Failure } from '../../bittorrent/failures.ts';
 import { isLater, type Later } from '../../bittorrent/later.ts';
 import {
   PROTO_HTTP,
@@ -171,8 +171,8 @@ export class TrackerRoutes {
     let result: Result = RESULT_OK;
     if (Buffer.isBuffer(out)) body = out;
     else {
-      body = encodeFailure(out.reason, out.never);
-      result = RESULT_CLIENT_ERROR;
+      body = encodeFailure(out.reason, out.never, out.retryIn);
+      result = out === FAIL_STORE ? RESULT_SERVER_ERROR : RESULT_CLIENT_ERROR;
     }
     this.observer.request(PROTO_HTTP, route.action, result, start);
     this.observer.bytes(PROTO_HTTP, url.length, body.length);

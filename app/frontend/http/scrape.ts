@@ -5,6 +5,7 @@ import {
   FAIL_INFO_HASH,
   FAIL_NO_HASHES,
   FAIL_QUERY,
+  FAIL_STORE,
   FAIL_TOO_MANY_HASHES,
   type Failure,
 } from '../../bittorrent/failures.ts';
@@ -35,7 +36,7 @@ export function registerScrape(routes: TrackerRoutes, deps: HttpTrackerDeps): vo
     }
     if (hashes.length === 0) return FAIL_NO_HASHES;
     hashes.sort(Buffer.compare);
-    if (tracker.answersLater) return scrapeLater(hashes);
+    if (tracker.answersLater) return scrapeLater(hashes).catch(storeFailed);
     encoder.begin();
     for (let i = 0; i < hashes.length; i++) {
       const h = hashes[i];
@@ -58,6 +59,9 @@ export function registerScrape(routes: TrackerRoutes, deps: HttpTrackerDeps): vo
     }
     return own.finish();
   }
+
+  // The only way a later scrape fails: the store did not answer (Redis slow or gone).
+  const storeFailed = (): Failure => FAIL_STORE;
 
   routes.add('/scrape', REQ_SCRAPE, (url) => scrape(url));
 }

@@ -14,6 +14,7 @@ import {
   type RequestObserver,
 } from '../../bittorrent/observer.ts';
 import { QueryReader } from '../../protocol/query.ts';
+import { registerHeartbeat } from '../../runtime/heartbeat.ts';
 import { keepTickShape } from '../../runtime/tick-shape.ts';
 import type { Tracker } from '../../tracker/tracker.ts';
 import { ClientAddress } from '../client-address.ts';
@@ -172,7 +173,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
   });
   registerAnnounce(routes, deps);
   registerScrape(routes, deps);
-  app.get('/heartbeat', (_req, reply) => reply.type('text/plain').send('ok'));
+  registerHeartbeat(app, () => opts.tracker.degraded());
   await registerStatic(app);
 
   if (limits.maxConnections > 0) {

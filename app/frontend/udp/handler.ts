@@ -9,7 +9,7 @@
 
 import type { Logger } from 'pino';
 import { type AnnounceEvent, AnnounceRequest, AnnounceResult, MISSING } from '../../bittorrent/announce.ts';
-import type { Failure } from '../../bittorrent/failures.ts';
+import { FAIL_STORE, type Failure } from '../../bittorrent/failures.ts';
 import { isLater, type Later } from '../../bittorrent/later.ts';
 import {
   LIMIT_SCRAPE_HASHES,
@@ -267,7 +267,8 @@ export class UdpHandler {
     answer.then(
       (fail) => {
         if (fail !== null) {
-          this.later(p, this.failure(p.out, msg, fail), RESULT_CLIENT_ERROR);
+          const result = fail === FAIL_STORE ? RESULT_SERVER_ERROR : RESULT_CLIENT_ERROR;
+          this.later(p, this.failure(p.out, msg, fail), result);
           return;
         }
         writeAnnounceReply(p.out, msg, res.interval, res.leechers, res.seeders);
@@ -297,7 +298,8 @@ export class UdpHandler {
           writeScrapeEntry(p.out, i, all[i].seeders, all[i].downloaded, all[i].leechers);
         this.later(p, REPLY_HEADER + n * SCRAPE_ENTRY_LEN, RESULT_OK);
       },
-      (err) => this.laterError(p, err),
+      // The only way a later scrape fails: the store did not answer (Redis slow or gone).
+      () => this.later(p, this.failure(p.out, msg, FAIL_STORE), RESULT_SERVER_ERROR),
     );
     return LATER;
   }

@@ -38,9 +38,18 @@ export interface RedisConnectionOptions {
   onState?: (up: boolean) => void;
 }
 
+/** Why Redis gave no reply: too slow, not connected, or too many requests in flight. */
+export type UnavailableReason = 'timeout' | 'down' | 'overload';
+
 /** Why a request failed without a reply from Redis. */
 export class RedisUnavailableError extends Error {
   override name = 'RedisUnavailableError';
+  constructor(
+    message: string,
+    readonly reason: UnavailableReason = 'down',
+  ) {
+    super(message);
+  }
 }
 
 const noop = (): void => {};
@@ -105,6 +114,7 @@ export class RedisConnection {
     this.downError = new RedisUnavailableError(`redis: not connected to ${this.describe()}`);
     this.capError = new RedisUnavailableError(
       `redis: ${this.maxInFlight} requests already in flight (the cap)`,
+      'overload',
     );
     this.connect();
   }
@@ -344,7 +354,7 @@ export class RedisConnection {
       this.live++;
       expired++;
       if (handler !== noop) {
-        const err = new RedisUnavailableError(`redis: no reply within ${this.timeout} ms`);
+        const err = new RedisUnavailableError(`redis: no reply within ${this.timeout} ms`, 'timeout');
         handler(err, null, ctx);
         this.hooks.onError?.(err);
       }
@@ -412,6 +422,7 @@ export class RedisConnection {
       this.drop(
         new RedisUnavailableError(
           this.closing ? 'redis: connection closed' : (this.dropReason ?? 'redis: connection lost'),
+          this.dropReason !== null && !this.closing ? 'timeout' : 'down',
         ),
       );
       this.dropReason = null;

@@ -59,8 +59,12 @@ end
 /**
  * KEYS: m s4 l4 s6 l6 [torrents]
  * ARGV: member, peer_id, flags (1 seeder, 2 completed), now, ttl, numwant,
- *       maxPeersPerTorrent, maxTorrents, maxPeersPerIp, random seed, info_hash
- * Returns {code, seeders, leechers, downloaded, compact peers}; code as PutResult.
+ *       maxPeersPerTorrent, maxTorrents, maxPeersPerIp, random seed, info_hash,
+ *       want (numwant before the reply's room for the own family), room for the other
+ *       family, 1 to return peer ids
+ * Returns {code, seeders, leechers, downloaded, compact peers of the own family, then of
+ * the other (up to want minus those sent, within its room), their peer ids (20 bytes each,
+ * in the same order; empty unless asked)}; code as PutResult.
  */
 export const ANNOUNCE = new Script(
   'announce',
@@ -89,11 +93,11 @@ local bump = completed
 if not cur then
   if fresh and KEYS[6] and not redis.call('ZSCORE', KEYS[6], ARGV[11]) then
     redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. (now - ttl))
-    if redis.call('ZCARD', KEYS[6]) >= maxTorrents then return {1, 0, 0, 0, ''} end
+    if redis.call('ZCARD', KEYS[6]) >= maxTorrents then return {1, 0, 0, 0, '', '', ''} end
   end
   local prefix = prefixOf(member)
   if maxPerIp > 0 and tonumber(redis.call('HGET', meta, prefix) or '0') >= maxPerIp then
-    return {3, 0, 0, 0, ''}
+    return {3, 0, 0, 0, '', '', ''}
   end
   if not fresh and redis.call('ZCARD', sk) + redis.call('ZCARD', lk) >= maxPeers then
     -- Full: the stalest peer of this family makes room.
@@ -135,6 +139,28 @@ else
   if mine == 1 then redis.call('EXPIRE', seeder and sk or lk, ttl + quarter) end
 end
 
+-- Up to n of the S seeders in sk and L leechers in lk, drawn as a uniform sample would.
+local function sample(sk, lk, S, L, n)
+  if S + L <= n then
+    local all = redis.call('ZRANGE', sk, 0, -1)
+    local ls = redis.call('ZRANGE', lk, 0, -1)
+    for i = 1, #ls do all[#all + 1] = ls[i] end
+    return all
+  end
+  local a, rs, rl = 0, S, L
+  for i = 1, n do
+    if math.random() * (rs + rl) < rs then a, rs = a + 1, rs - 1 else rl = rl - 1 end
+  end
+  local got = {}
+  if a > 0 then got = redis.call('ZRANDMEMBER', sk, a) end
+  if n > a then
+    local ls = redis.call('ZRANDMEMBER', lk, n - a)
+    for i = 1, #ls do got[#got + 1] = ls[i] end
+  end
+  return got
+end
+
+math.randomseed(tonumber(ARGV[10]))
 local peers = {}
 if numwant > 0 then
   if seeder then
@@ -148,7 +174,6 @@ if numwant > 0 then
       for i = 1, #ls do if ls[i] ~= member then peers[#peers + 1] = ls[i] end end
     else
       -- How many of numwant come from the seeders: drawn as a uniform sample would.
-      math.randomseed(tonumber(ARGV[10]))
       local a, rs, rl = 0, S, L
       for i = 1, numwant do
         if math.random() * (rs + rl) < rs then a, rs = a + 1, rs - 1 else rl = rl - 1 end
@@ -164,7 +189,25 @@ if numwant > 0 then
     end
   end
 end
-return {code, s4 + s6, l4 + l6, downloaded, table.concat(peers)}
+local others = {}
+local more = math.min(tonumber(ARGV[13] or '0'), tonumber(ARGV[12] or '0') - #peers)
+if more > 0 then
+  local osk, olk, S, L = KEYS[4], KEYS[5], s6, l6
+  if #member == 18 then osk, olk, S, L = KEYS[2], KEYS[3], s4, l4 end
+  if seeder then others = redis.call('ZRANDMEMBER', olk, more) else others = sample(osk, olk, S, L, more) end
+end
+local ids = ''
+if ARGV[14] == '1' and #peers + #others > 0 then
+  local all = {}
+  for i = 1, #peers do all[i] = peers[i] end
+  for i = 1, #others do all[#all + 1] = others[i] end
+  local v = redis.call('HMGET', meta, unpack(all))
+  for i = 1, #v do
+    if v[i] then v[i] = string.sub(v[i], 2, 21) else v[i] = string.rep('\\0', 20) end
+  end
+  ids = table.concat(v)
+end
+return {code, s4 + s6, l4 + l6, downloaded, table.concat(peers), table.concat(others), ids}
 `,
 );
 

@@ -130,7 +130,7 @@ export class RedisSwarm {
   announce(req: RedisAnnounceRequest, out: RedisAnnounceResult): Promise<RedisAnnounceResult> {
     return new Promise((resolve, reject) => {
       const o = this.opts;
-      const mark = this.evalsha(ANNOUNCE, o.maxTorrents > 0 ? 6 : 5, 11, reject);
+      const mark = this.evalsha(ANNOUNCE, o.maxTorrents > 0 ? 6 : 5, 14, reject);
       if (mark < 0) return;
       const w = this.conn.writer;
       this.torrentKeys(req.infoHash, req.hashOff);
@@ -146,6 +146,9 @@ export class RedisSwarm {
       w.int(o.maxPeersPerIp ?? 0);
       w.int((Math.random() * 0x7fffffff) | 0);
       w.bytes(req.infoHash, req.hashOff, 20);
+      w.int(req.want ?? req.numwant);
+      w.int(req.otherRoom ?? 0);
+      w.int(req.withIds === true ? 1 : 0);
       const p: Pending<RedisAnnounceResult> = { resolve, reject, out, entry: mlen };
       this.conn.send(mark, onAnnounce, p, ANNOUNCE);
       this.event(req.infoHash, req.hashOff, req.family, req.seeder, req.event, req.now);
@@ -236,7 +239,7 @@ const ignoreReply = (): void => {};
 const EMPTY = Buffer.alloc(0);
 
 function onAnnounce(err: Error | null, reply: RespValue, p: Pending<RedisAnnounceResult>): void {
-  const v = items(err, reply, 5, p.reject);
+  const v = items(err, reply, 7, p.reject);
   if (v === null) return;
   const out = p.out;
   out.code = v[0] as number;
@@ -244,6 +247,9 @@ function onAnnounce(err: Error | null, reply: RespValue, p: Pending<RedisAnnounc
   out.leechers = v[2] as number;
   out.downloaded = v[3] as number;
   const peers = Buffer.isBuffer(v[4]) ? v[4] : EMPTY;
+  out.own = peers;
+  out.others = Buffer.isBuffer(v[5]) ? v[5] : EMPTY;
+  out.ids = Buffer.isBuffer(v[6]) ? v[6] : EMPTY;
   const entry = p.entry;
   const room = Math.floor((out.end - out.pos) / entry) * entry;
   const len = Math.min(room, peers.length - (peers.length % entry));

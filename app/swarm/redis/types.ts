@@ -38,6 +38,14 @@ export interface RedisAnnounceRequest {
   numwant: number;
   /** Unix seconds. */
   now: number;
+  /**
+   * Peers of the other family: up to `want` (the numwant `numwant` was capped from)
+   * minus those of the own family sent, within `otherRoom`. Absent = none.
+   */
+  want?: number;
+  otherRoom?: number;
+  /** Return the peer ids of the peers sent (non-compact replies). */
+  withIds?: boolean;
 }
 
 /** Compact peers are copied to buf[pos…end), whole entries only, pos advanced. */
@@ -51,6 +59,10 @@ export interface RedisAnnounceResult {
   end: number;
   /** Entries written by the last announce. */
   peers: number;
+  /** The reply as Redis sent it: own-family entries, other-family ones, and their peer ids. */
+  own?: Buffer;
+  others?: Buffer;
+  ids?: Buffer;
 }
 
 export interface RedisRemoveResult {
