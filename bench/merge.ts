@@ -17,11 +17,12 @@ export function mergeRuns(base: Report, part: Report): Report {
     `${ids.map(tag).join('; ')} (\`npm run bench -- --only ${ids.join(',')} --merge\`) on ` +
     `${part.started.slice(0, 10)} in ${Math.round(part.seconds)} s: trakx ${m.trakx}, node ${m.node}, ` +
     `load average ${m['load average at start']} at its start and ${m['load average at end']} at its end.`;
-  // An older notice about a scenario measured again now no longer holds.
-  const notices = base.notices.filter((n) => !ids.some((id) => n.includes(tag(id))));
+  // An older notice about a scenario measured again now no longer holds; of the new run's,
+  // only those about its scenarios (the tools it lacked did not change the full run).
+  const about = (n: string): boolean => ids.some((id) => n.includes(tag(id)) || n.includes(`[${id}]`));
   return {
     ...base,
-    notices: [...notices, ...part.notices, notice],
+    notices: [...base.notices.filter((n) => !about(n)), ...part.notices.filter(about), notice],
     scenarios: [...kept, ...added],
   };
 }
