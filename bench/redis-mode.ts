@@ -54,7 +54,9 @@ export function redisMode(ctx: Ctx): Scenario {
       `Pre-loaded with ${fmtCount(pool.peers)} peers, then a scrape sample, then re-announces at full speed ` +
       `(numwant ${NUMWANT}, ${ctx.window} in flight), then a fixed ${fmtCount(rate)} announces/s (open loop) for ` +
       'the latency percentiles and the Node CPU per announce (all instances together). "Announces per Redis ' +
-      'CPU-second" is what one Redis core carries: replies at full speed ÷ redis-server CPU time (/proc).',
+      'CPU-second" is what one Redis core carries: replies at full speed ÷ redis-server CPU time (/proc). ' +
+      'Script time per announce (EVALSHA usec ÷ calls) and announces per Redis read (calls ÷ ' +
+      '`total_reads_processed`, the pipelining depth) come from INFO over the whole run, preload included.',
     targets: ['trakx', 'trakx-redis'],
     pool,
     runs: q(ctx, 3, 1),
@@ -65,6 +67,8 @@ export function redisMode(ctx: Ctx): Scenario {
       metric('redis_cpu_pct', 'redis-server CPU at max', 'pct', false),
       metric('per_redis_core', 'announces per Redis CPU-second', 'rps', true),
       metric('redis_us', 'redis-server CPU / announce', 'us', false),
+      metric('script_us', 'script time / announce', 'us', false),
+      metric('per_read', 'announces per Redis read', 'ratio', true),
       metric('node_us', `Node CPU / announce @ ${fmtCount(rate)}/s`, 'us', false),
       M.p50,
       M.p99,
@@ -96,7 +100,9 @@ export function redisMode(ctx: Ctx): Scenario {
         sockets: Math.max(2, instances),
         cpuPids: target.redisPid ? [...pids, target.redisPid] : pids,
       };
+      const s0 = target.redisStats?.();
       const res = await runGenerator(c, j, q(c, 900, 90));
+      const s1 = target.redisStats?.();
       const a = byName(res, 'announce');
       const l = byName(res, 'latency');
       const v = byName(res, 'verify');
@@ -109,6 +115,8 @@ export function redisMode(ctx: Ctx): Scenario {
         redis_cpu_pct: redisMs / 10 / a.seconds,
         per_redis_core: (a.replies * 1000) / redisMs,
         redis_us: (redisMs * 1000) / a.replies,
+        script_us: s0 && s1 ? (s1.usec - s0.usec) / (s1.calls - s0.calls) : Number.NaN,
+        per_read: s0 && s1 ? (s1.calls - s0.calls) / (s1.reads - s0.reads) : Number.NaN,
         node_us: (nodeCpuMs(l, instances) * 1000) / l.replies,
         p50_ms: l.latencyMs?.p50 ?? Number.NaN,
         p99_ms: l.latencyMs?.p99 ?? Number.NaN,

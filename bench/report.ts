@@ -79,6 +79,8 @@ export function fmt(unit: MetricDef['unit'], x: number): string {
       return x.toFixed(0);
     case 'count':
       return x.toFixed(0);
+    case 'ratio':
+      return x.toFixed(1);
     case 'seconds':
       return `${x.toFixed(1)} s`;
   }

@@ -28,7 +28,7 @@ export interface MetricDef {
   key: string;
   label: string;
   /** How to print: rate (k/s), pct, ms, mib, bytes, count, ratio. */
-  unit: 'rps' | 'pct' | 'ms' | 'us' | 'mib' | 'bytes' | 'count' | 'seconds';
+  unit: 'rps' | 'pct' | 'ms' | 'us' | 'mib' | 'bytes' | 'count' | 'ratio' | 'seconds';
   higherBetter: boolean;
 }
 

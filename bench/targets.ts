@@ -2,7 +2,7 @@
 // tracker CPU, and stopped after its run. A target is ready when it answers a BEP 15
 // connect (UDP targets) and an HTTP request (HTTP targets).
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -84,11 +84,30 @@ export interface Running {
   httpPort: number;
   /** Every instance of the tracker (one but for trakx-redis): pids and UDP ports. */
   instances: { pid: number; udpPort: number }[];
-  /** The redis-server of trakx-redis. */
+  /** The redis-server of trakx-redis, and its counters now. */
   redisPid?: number;
+  redisStats?: () => RedisStats;
   /** RSS right after start-up, before any load. */
   baseRssKiB: number;
   stop(): Promise<void>;
+}
+
+/** Cumulative counters of a redis-server (INFO): script calls, their time, socket reads. */
+export interface RedisStats {
+  calls: number;
+  usec: number;
+  reads: number;
+}
+
+/** INFO of the redis-server on `port`: EVALSHA calls and their microseconds, reads processed. */
+function redisStats(port: number): RedisStats {
+  const info = execFileSync('redis-cli', ['-p', String(port), 'INFO', 'all'], { encoding: 'utf8' });
+  const num = (re: RegExp): number => Number(re.exec(info)?.[1] ?? Number.NaN);
+  return {
+    calls: num(/^cmdstat_evalsha:calls=(\d+)/m),
+    usec: num(/^cmdstat_evalsha:calls=\d+,usec=(\d+)/m),
+    reads: num(/^total_reads_processed:(\d+)/m),
+  };
 }
 
 export interface StartOptions {
@@ -257,6 +276,7 @@ async function startRedisMode(t: TargetEnv, opts: StartOptions): Promise<Running
     httpPort: a.udpPort,
     instances,
     redisPid: redis.pid,
+    redisStats: () => redisStats(redis.port),
     baseRssKiB: rssKiB(a.pid),
     stop,
   };
