@@ -102,7 +102,8 @@ export interface RedisStats {
 /** INFO of the redis-server on `port`: EVALSHA calls and their microseconds, reads processed. */
 function redisStats(port: number): RedisStats {
   const info = execFileSync('redis-cli', ['-p', String(port), 'INFO', 'all'], { encoding: 'utf8' });
-  const num = (re: RegExp): number => Number(re.exec(info)?.[1] ?? Number.NaN);
+  // No cmdstat_evalsha line before the first call: zero.
+  const num = (re: RegExp): number => Number(re.exec(info)?.[1] ?? 0);
   return {
     calls: num(/^cmdstat_evalsha:calls=(\d+)/m),
     usec: num(/^cmdstat_evalsha:calls=\d+,usec=(\d+)/m),
