@@ -45,6 +45,7 @@ export function openStore(config: Config, now: () => number, logger: Logger): Op
     );
   }
   let down = '';
+  let wasUp: boolean | null = null;
   const store = new RedisStore({
     url: r.url,
     prefix: r.prefix,
@@ -63,6 +64,8 @@ export function openStore(config: Config, now: () => number, logger: Logger): Op
       if (down === '') down = err.message;
     },
     onState: (up) => {
+      if (up === wasUp) return;
+      wasUp = up;
       if (up) logger.info({ url: store.swarm.conn.target.host || store.swarm.conn.target.path }, 'redis up');
       else logger.warn({ why: down || 'not answering' }, 'redis unavailable: requests fail with retry in');
       down = '';

@@ -38,7 +38,9 @@ export async function start(ctx: CommandContext, waitSeconds: number): Promise<n
     ctx.err(`trakx is already running (pid ${before.pid})\n`);
     return 1;
   }
-  if (before.heartbeat.http === 'ok' || before.heartbeat.udp === 'ok') {
+  // A degraded tracker (its Redis gone) answers too.
+  const answers = (c: string) => c === 'ok' || c === 'degraded';
+  if (answers(before.heartbeat.http) || answers(before.heartbeat.udp)) {
     ctx.err('a tracker already answers on the configured ports (one not started by `trakx start`?)\n');
     return 1;
   }

@@ -7,7 +7,14 @@ import { request } from 'node:http';
 import { isIPv6 } from 'node:net';
 import type { Config } from '../config/types.ts';
 
-export type Check = 'ok' | 'fail' | 'off';
+/** `degraded`: the tracker answers, but its shared store does not (503 from /heartbeat). */
+export type Check = 'ok' | 'degraded' | 'fail' | 'off';
+
+/** What one HTTP probe saw: the check, and the reason a degraded tracker gives. */
+interface HttpProbe {
+  check: Check;
+  why: string;
+}
 
 /** Loopback addresses that reach a server listening on `ip`. */
 export function probeHosts(ip: string): string[] {
@@ -16,17 +23,35 @@ export function probeHosts(ip: string): string[] {
   return [ip];
 }
 
-function httpOnce(host: string, port: number, timeoutMs: number): Promise<boolean> {
+const FAILED: HttpProbe = { check: 'fail', why: '' };
+
+function httpOnce(host: string, port: number, timeoutMs: number): Promise<HttpProbe> {
   return new Promise((resolve) => {
     const req = request(
       { host, port, path: '/heartbeat', method: 'GET', timeout: timeoutMs, headers: { connection: 'close' } },
       (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
+        if (res.statusCode === 200) {
+          res.resume();
+          resolve({ check: 'ok', why: '' });
+          return;
+        }
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          if (body.length < 500) body += c;
+        });
+        res.on('end', () =>
+          resolve(
+            res.statusCode === 503 && body.startsWith('degraded: ')
+              ? { check: 'degraded', why: body.slice('degraded: '.length).trim() }
+              : FAILED,
+          ),
+        );
+        res.on('error', () => resolve(FAILED));
       },
     );
     req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
+    req.on('error', () => resolve(FAILED));
     req.end();
   });
 }
@@ -63,10 +88,13 @@ async function anyHost(hosts: string[], probe: (host: string) => Promise<boolean
   return results.includes(true);
 }
 
-export async function httpHeartbeat(config: Config, timeoutMs = 1000): Promise<Check> {
-  if (!config.http.enabled) return 'off';
-  const ok = await anyHost(probeHosts(config.http.ip), (h) => httpOnce(h, config.http.port, timeoutMs));
-  return ok ? 'ok' : 'fail';
+/** The HTTP heartbeat, with the reason when the tracker says it is degraded ('' otherwise). */
+export async function httpHeartbeat(config: Config, timeoutMs = 1000): Promise<HttpProbe> {
+  if (!config.http.enabled) return { check: 'off', why: '' };
+  const all = await Promise.all(
+    probeHosts(config.http.ip).map((h) => httpOnce(h, config.http.port, timeoutMs)),
+  );
+  return all.find((p) => p.check === 'ok') ?? all.find((p) => p.check === 'degraded') ?? FAILED;
 }
 
 export async function udpHeartbeat(config: Config, timeoutMs = 1000): Promise<Check> {

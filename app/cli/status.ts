@@ -15,6 +15,8 @@ export interface StatusReport {
   pidFile: { path: string; state: 'ok' | 'missing' | 'invalid' };
   process: 'alive' | 'dead' | 'not-trakx' | 'unknown';
   heartbeat: { http: Check; udp: Check };
+  /** Why the tracker says it is degraded (its shared store does not answer), or null. */
+  degraded: string | null;
 }
 
 /** `timeoutMs` bounds each heartbeat (a UDP probe of a silent port waits all of it). */
@@ -23,8 +25,10 @@ export async function inspect(config: Config, timeoutMs = 1000): Promise<StatusR
   const pid = file.kind === 'ok' ? file.pid : null;
   let proc: StatusReport['process'] = 'unknown';
   if (pid !== null) proc = !processAlive(pid) ? 'dead' : looksLikeTrakx(pid) ? 'alive' : 'not-trakx';
-  const [http, udp] = await Promise.all([httpHeartbeat(config, timeoutMs), udpHeartbeat(config, timeoutMs)]);
+  const [probe, udp] = await Promise.all([httpHeartbeat(config, timeoutMs), udpHeartbeat(config, timeoutMs)]);
+  const http = probe.check;
   // A tracker with both listeners off has nothing to answer: its process is all there is.
+  // A degraded one answers: it is running, and says why its requests fail.
   const answering = http !== 'fail' && udp !== 'fail';
   return {
     running: proc === 'alive' && answering,
@@ -32,6 +36,7 @@ export async function inspect(config: Config, timeoutMs = 1000): Promise<StatusR
     pidFile: { path: config.path.pid, state: file.kind },
     process: proc,
     heartbeat: { http, udp },
+    degraded: http === 'degraded' ? probe.why : null,
   };
 }
 
@@ -48,9 +53,13 @@ export function formatStatus(r: StatusReport, config: Config): string {
   return [
     `${mark(r.pidFile.state === 'ok')}pid file: ${r.pidFile.state} (${r.pidFile.path}${r.pid !== null ? `: ${r.pid}` : ''})`,
     `${mark(r.process === 'alive')}process:  ${PROCESS_TEXT[r.process]}`,
-    `${mark(r.heartbeat.http !== 'fail')}http:     ${hb(r.heartbeat.http, `port ${config.http.port} /heartbeat`)}`,
+    `${mark(r.heartbeat.http !== 'fail' && r.heartbeat.http !== 'degraded')}http:     ${hb(r.heartbeat.http, `port ${config.http.port} /heartbeat`)}`,
     `${mark(r.heartbeat.udp !== 'fail')}udp:      ${hb(r.heartbeat.udp, `port ${config.udp.port}`)}`,
-    r.running ? 'trakx is running' : 'trakx is not running',
+    r.running
+      ? r.degraded !== null
+        ? `trakx is running, degraded: ${r.degraded}`
+        : 'trakx is running'
+      : 'trakx is not running',
     '',
   ].join('\n');
 }

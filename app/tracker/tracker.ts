@@ -157,15 +157,16 @@ export class Tracker {
     op.addr = req.addr;
     op.port = req.port;
     op.now = this.now();
+    op.completed = req.event === EVENT_COMPLETED;
+    op.started = req.event === EVENT_STARTED;
+    // Set for a stop too: the Redis store's peer events report it.
+    op.seeder = req.left === 0 || op.completed;
     if (req.event === EVENT_STOPPED) {
       const removed = this.store.remove(op, res);
       return isLater(removed) ? removed.then(noFailure, storeFailed) : null;
     }
     op.peerId = req.peerId;
     op.idOff = req.idOff;
-    op.completed = req.event === EVENT_COMPLETED;
-    op.started = req.event === EVENT_STARTED;
-    op.seeder = req.left === 0 || op.completed;
     op.numwant = req.numwant === MISSING ? numwant.default : Math.min(req.numwant, numwant.limit);
     const put = this.store.announce(op, res, sink);
     return typeof put === 'number' ? this.outcome(put) : put.then(this.settled, storeFailed);

@@ -96,8 +96,18 @@ def make_torrent(workdir, announce, size, hybrid):
     ct.add_tracker(announce, 0)
     ct.set_creator("trakx test/clients/lt_swarm.py")
     lt.set_piece_hashes(ct, seed_dir)
-    info = lt.torrent_info(ct.generate())
-    return info, seed_dir, name, hashlib.sha256(payload).hexdigest()
+    meta = ct.generate()
+    info = lt.torrent_info(meta)
+    return info, meta, seed_dir, name, hashlib.sha256(payload).hexdigest()
+
+
+def with_tracker(meta, announce):
+    """The same torrent (same info hash: trackers are outside the info dict) announcing
+    to `announce` only."""
+    other = dict(meta)
+    other[b"announce"] = announce.encode()
+    other.pop(b"announce-list", None)
+    return lt.torrent_info(other)
 
 
 class Observer:
@@ -195,6 +205,10 @@ def source_names(flags):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--announce", required=True, help="the torrent's only tracker URL")
+    ap.add_argument(
+        "--leecher-announce",
+        help="the leecher's copy of the torrent names this tracker instead (another instance sharing swarms)",
+    )
     ap.add_argument("--dir", required=True, help="scratch directory (created if missing)")
     ap.add_argument("--iface", default="127.0.0.1:0", help="listen_interfaces for both sessions")
     ap.add_argument("--size", type=int, default=512 * 1024, help="payload bytes")
@@ -207,7 +221,7 @@ def main():
     os.makedirs(args.dir, exist_ok=True)
     started = time.monotonic()
     deadline = started + args.timeout
-    info, seed_dir, name, digest = make_torrent(args.dir, args.announce, args.size, args.hybrid)
+    info, meta, seed_dir, name, digest = make_torrent(args.dir, args.announce, args.size, args.hybrid)
     leech_dir = os.path.join(args.dir, "leech")
     os.makedirs(leech_dir, exist_ok=True)
 
@@ -235,7 +249,7 @@ def main():
     )
 
     lp = lt.add_torrent_params()
-    lp.ti = lt.torrent_info(info)
+    lp.ti = with_tracker(meta, args.leecher_announce) if args.leecher_announce else lt.torrent_info(info)
     lp.save_path = leech_dir
     leech = leecher.add_torrent(lp)
 

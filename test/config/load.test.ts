@@ -256,6 +256,7 @@ describe('sources and precedence', () => {
       // Keep cross-key rules satisfied.
       if (leaf.key === 'numwant.default') env.TRAKX_NUMWANT_LIMIT = '1000';
       if (leaf.key === 'numwant.limit') env.TRAKX_NUMWANT_DEFAULT = '1';
+      if (leaf.key === 'db.type') env.TRAKX_UDP_CONNECTIONS_SECRET = 'ab'.repeat(16);
       const c = load({ env });
       assert.deepEqual(get(c, leaf.key), expected, `${leaf.env}=${value}`);
     }

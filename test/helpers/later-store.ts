@@ -95,3 +95,23 @@ export class LaterStore implements SwarmStore, StoreAdmin {
     this.inner.clear();
   }
 }
+
+/** A store whose every request fails later, as one whose Redis is gone would. */
+export class DownStore extends LaterStore {
+  /** Requests failed so far. */
+  failed = 0;
+
+  private fail<T>(): Promise<T> {
+    this.failed++;
+    return new Promise((_, reject) => setImmediate(() => reject(new Error('store down'))));
+  }
+  override announce(): Promise<PutResult> {
+    return this.fail();
+  }
+  override remove(): Promise<boolean> {
+    return this.fail();
+  }
+  override counts(): Promise<SwarmCounts> {
+    return this.fail();
+  }
+}

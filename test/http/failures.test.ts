@@ -13,6 +13,7 @@ import { FAIL_TOO_MANY_HASHES, type Failure } from '../../app/bittorrent/failure
 import type { Service } from '../../app/service.ts';
 import { pct } from '../helpers/http-client.ts';
 import { peerId } from '../helpers/ids.ts';
+import { DownStore } from '../helpers/later-store.ts';
 import { startTestService, type TestServiceOptions } from '../helpers/service.ts';
 import {
   type AnnounceParams,
@@ -47,7 +48,7 @@ function withParam(name: string, value: string | null): string {
 async function expectFailure(
   target: Service,
   path: string | ((host: string) => string),
-  want: Failure | { reason: string; never: boolean },
+  want: Failure | { reason: string; never: boolean; retryIn?: number },
   hosts: readonly string[] = HOSTS,
 ): Promise<void> {
   for (const host of hosts) {
@@ -55,7 +56,12 @@ async function expectFailure(
     const got = await failure(target, host, p);
     assert.equal(got.reason, want.reason, `${host} ${p.slice(0, 120)}`);
     assert.equal(got.never, want.never, `retry in: never ${want.never ? 'missing' : 'unexpected'} (${host})`);
-    assert.deepEqual(got.keys, want.never ? ['failure reason', 'retry in'] : ['failure reason']);
+    const retryIn = want.retryIn ?? 0;
+    assert.equal(got.retryIn, retryIn, `retry in minutes (${host})`);
+    assert.deepEqual(
+      got.keys,
+      want.never || retryIn > 0 ? ['failure reason', 'retry in'] : ['failure reason'],
+    );
   }
 }
 
@@ -174,6 +180,7 @@ describe('announce failure reasons', () => {
         assert.deepEqual(got, {
           reason: 'cannot tell the client address',
           never: true,
+          retryIn: 0,
           keys: ['failure reason', 'retry in'],
         });
       }
@@ -208,6 +215,19 @@ describe('scrape failure reasons', () => {
       reason: 'malformed query: malformed escape',
       never: true,
     });
+  });
+});
+
+describe('the store fails', () => {
+  test('FAIL_STORE: announce, stop and scrape get `retry in` 1 (minutes, BEP 31), not never', async () => {
+    covered.add('FAIL_STORE');
+    const store = new DownStore({ maxTorrents: 10, maxPeersPerTorrent: 10 });
+    await withService({ parts: { store } }, async (s) => {
+      await expectFailure(s, announcePath(base()), failures.FAIL_STORE);
+      await expectFailure(s, announcePath({ ...base(), event: 'stopped' }), failures.FAIL_STORE);
+      await expectFailure(s, scrapePath([freshHash(), freshHash()]), failures.FAIL_STORE);
+    });
+    assert.ok(store.failed >= 3 * HOSTS.length);
   });
 });
 

@@ -67,19 +67,28 @@ export async function announce(
   return d;
 }
 
-/** GET something that must fail; returns the reason and whether `retry in: never` came with it. */
+/**
+ * GET something that must fail; returns the reason, whether `retry in: never` came with
+ * it, and its `retry in` minutes (0 when absent or never).
+ */
 export async function failure(
   svc: Service,
   host: string,
   path: string,
   opts: GetOptions = {},
-): Promise<{ reason: string; never: boolean; keys: string[] }> {
+): Promise<{ reason: string; never: boolean; retryIn: number; keys: string[] }> {
   const d = trackerReply(await get(host, svc.httpPort, path, opts));
   const reason = d['failure reason'];
   assert.ok(Buffer.isBuffer(reason), `no failure reason in ${JSON.stringify(Object.keys(d))}`);
   const retry = d['retry in'];
-  if (retry !== undefined) assert.equal((retry as Buffer).toString(), 'never');
-  return { reason: reason.toString('utf8'), never: retry !== undefined, keys: Object.keys(d) };
+  // BEP 31: the string "never" or a whole number of minutes.
+  if (retry !== undefined && typeof retry !== 'number') assert.equal((retry as Buffer).toString(), 'never');
+  return {
+    reason: reason.toString('utf8'),
+    never: retry !== undefined && typeof retry !== 'number',
+    retryIn: typeof retry === 'number' ? retry : 0,
+    keys: Object.keys(d),
+  };
 }
 
 /** BEP 23 compact IPv4 peers as `a.b.c.d:port`. */

@@ -22,7 +22,11 @@ describe('two trakx processes on one Redis', { skip: SKIP_NO_REDIS }, () => {
   let b: Instance;
   before(async () => {
     await redis.start();
-    [a, b] = await Promise.all([startInstance(redis), startInstance(redis)]);
+    // Only A writes peer events: B's announces must not show up in the stream.
+    [a, b] = await Promise.all([
+      startInstance(redis, { TRAKX_EVENTS_STREAM: 'test:events', TRAKX_EVENTS_MAXLEN: '1000' }),
+      startInstance(redis),
+    ]);
   });
   after(async () => {
     await Promise.all([a?.run.stop(), b?.run.stop()]);
@@ -87,6 +91,38 @@ describe('two trakx processes on one Redis', { skip: SKIP_NO_REDIS }, () => {
       }
     });
   }
+
+  test('events.stream: each announce to that instance is one stream entry with its fields', async () => {
+    const hash = hash20('events');
+    const hex = hash.toString('hex');
+    await announce(a.port, { hash, id: ID_A, port: 6301, from: '127.0.0.2', event: 'started' });
+    await announce(a.port, { hash, id: ID_A, port: 6301, from: '127.0.0.2', left: 0, event: 'completed' });
+    await announce(b.port, { hash, id: ID_B, port: 6302, from: '::1' });
+    await announce(a.port, { hash, id: ID_B, port: 6302, from: '::1', left: 0 });
+    await announce(a.port, { hash, id: ID_A, port: 6301, from: '127.0.0.2', event: 'stopped' });
+    const out = execFileSync('redis-cli', [
+      '-p',
+      String(redis.port),
+      '--json',
+      'XRANGE',
+      'test:events',
+      '-',
+      '+',
+    ]);
+    const entries = (JSON.parse(out.toString()) as [string, string[]][])
+      .map(([, fields]) => Object.fromEntries(fields.flatMap((v, i) => (i % 2 ? [] : [[v, fields[i + 1]]]))))
+      .filter((f) => f.info_hash === hex);
+    for (const e of entries) assert.ok(Math.abs(Number(e.time) - Date.now() / 1000) < 120, `time ${e.time}`);
+    assert.deepEqual(
+      entries.map((e) => [e.event, e.family, e.seeder]),
+      [
+        ['started', '4', '0'],
+        ['completed', '4', '1'],
+        ['none', '6', '1'],
+        ['stopped', '4', '0'],
+      ],
+    );
+  });
 
   test('a peer of the other family is sent when the own family has too few', async () => {
     const hash = hash20('cross-family');

@@ -137,7 +137,7 @@ describe('redis swarm scripts', { skip: SKIP_NO_REDIS, timeout: 120_000 }, () =>
     assert.equal((await counts(s, H)).downloaded, 3, 'completed from a leecher');
   });
 
-  test('remove deletes exactly one peer; the last one takes the torrent with it', async () => {
+  test('remove deletes exactly one peer; the last one leaves only a downloaded count', async () => {
     const s = await swarm();
     await put(s, H, 4, 1, 1, { seeder: true, completed: true });
     await put(s, H, 4, 2, 1);
@@ -148,8 +148,19 @@ describe('redis swarm scripts', { skip: SKIP_NO_REDIS, timeout: 120_000 }, () =>
     assert.deepEqual(await remove(s, H, 4, 1, 1), { existed: true, seeders: 0, leechers: 1, downloaded: 1 });
     assert.equal((await remove(s, H, 4, 1, 1)).existed, false, 'already removed');
     assert.equal((await remove(s, H, 4, 2, 1)).existed, true);
-    assert.deepEqual(await counts(s, H), { seeders: 0, leechers: 0, downloaded: 0 });
-    assert.deepEqual(await torrentKeys(s), [`${s.prefixOf(H2)}m`, `${s.prefixOf(H2)}l6`].sort());
+    // Completions keep the meta hash with "d" alone (a count-only record, until EXPIRE).
+    assert.deepEqual(await counts(s, H), { seeders: 0, leechers: 0, downloaded: 1 });
+    assert.deepEqual(
+      await torrentKeys(s),
+      [`${s.prefixOf(H)}m`, `${s.prefixOf(H2)}m`, `${s.prefixOf(H2)}l6`].sort(),
+    );
+    assert.deepEqual(await s.conn.command(['HGETALL', `${s.prefixOf(H)}m`]), [
+      Buffer.from('d'),
+      Buffer.from('1'),
+    ]);
+    // Without completions the last peer takes the torrent with it.
+    assert.equal((await remove(s, H2, 6, 1, 1)).existed, true);
+    assert.deepEqual(await torrentKeys(s), [`${s.prefixOf(H)}m`]);
   });
 
   test('select never returns the requester and gives min(numwant, others)', async () => {
@@ -414,7 +425,7 @@ async function runModel(s: RedisSwarm, sc: Scenario): Promise<void> {
     const t = model.get(h);
     if (!t) return;
     for (const [k, p] of t.peers) if (p.seen < now - sc.ttl) t.peers.delete(k);
-    if (t.peers.size === 0) model.delete(h);
+    if (t.peers.size === 0 && t.downloaded === 0) model.delete(h);
   };
   const tally = (h: number) => {
     const c = { seeders: 0, leechers: 0, downloaded: model.get(h)?.downloaded ?? 0 };
@@ -488,7 +499,7 @@ async function runModel(s: RedisSwarm, sc: Scenario): Promise<void> {
       expire(h);
       const t = model.get(h);
       const existed = t?.peers.delete(k) ?? false;
-      if (t && t.peers.size === 0) model.delete(h);
+      if (t && t.peers.size === 0 && t.downloaded === 0) model.delete(h);
       const got = await remove(s, hashOf(h), fam, n, port, now);
       assert.equal(got.existed, existed, `${ctx}: remove ${h} ${k}`);
       assert.deepEqual(

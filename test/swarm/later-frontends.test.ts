@@ -7,13 +7,14 @@ import { after, before, describe, test } from 'node:test';
 import type { Service } from '../../app/service.ts';
 import { getRequest, rawHttp } from '../abuse/raw-http.ts';
 import { get } from '../helpers/http-client.ts';
-import { LaterStore } from '../helpers/later-store.ts';
+import { DownStore, LaterStore } from '../helpers/later-store.ts';
 import { startTestService } from '../helpers/service.ts';
 import { announcePath, freshHash, peers4, scrapePath, trackerReply } from '../http/util.ts';
 import { UdpClient } from '../udp/client.ts';
 import {
   announcePacket,
   decodeAnnounceReply,
+  decodeError,
   decodeScrapeReply,
   hash20,
   scrapePacket,
@@ -107,5 +108,35 @@ describe('frontends with a store that answers later', () => {
     // Each reply counts the peers announced before it: 1, 2, 3 leechers.
     const incomplete = [...text.matchAll(/10:incompletei(\d+)e/g)].map((m) => Number(m[1]));
     assert.deepEqual(incomplete, [1, 2, 3]);
+  });
+});
+
+describe('frontends with a store that fails', () => {
+  let svc: Service;
+  let store: DownStore;
+
+  before(async () => {
+    store = new DownStore({ maxTorrents: 1000, maxPeersPerTorrent: 1000 });
+    svc = await startTestService({ host: '127.0.0.1', parts: { store } });
+  });
+  after(() => svc.close());
+
+  test('UDP announce and scrape get an error packet saying to retry, with their txid', async () => {
+    const c = await UdpClient.open('127.0.0.1');
+    try {
+      const hash = hash20('down-udp');
+      const id = await c.connect(svc.udpPort);
+      for (const [txid, packet] of [
+        [5, announcePacket({ connId: id, txid: 5, infoHash: hash, port: 7001 })],
+        [6, scrapePacket(id, 6, [hash])],
+      ] as const) {
+        const err = decodeError((await c.request(packet, svc.udpPort))!);
+        assert.equal(err.txid, txid);
+        assert.equal(err.message, 'tracker storage is unavailable: retry in a minute');
+      }
+    } finally {
+      await c.close();
+    }
+    assert.equal(store.failed, 2);
   });
 });

@@ -10,7 +10,8 @@
 // Stale peers of a torrent are removed by score when it is next announced to, once
 // now - ttl has passed "o". Every key outlives its last write by at least ttl (EXPIRE
 // ttl + ttl/4, pushed back once per ttl/4, and set on a key just created), so a
-// torrent nobody announces to vanishes from Redis by itself, without any sweep.
+// torrent nobody announces to vanishes from Redis by itself, without any sweep; one
+// left without peers but with completions keeps "d" in its meta until then.
 // `<prefix>torrents` (ZSET info_hash → last announce) backs db.maxTorrents; it is the
 // one key outside the torrent's slot, so it is passed only when that cap is on.
 
@@ -30,9 +31,14 @@ local function forget(list)
     if redis.call('HINCRBY', meta, p, -1) <= 0 then redis.call('HDEL', meta, p) end
   end
 end
--- A torrent left without peers is gone, its downloaded count with it.
+-- A torrent left without peers is gone, unless it has completions: then its meta stays
+-- with "d" alone (a count-only record) until its EXPIRE, so scrape's downloaded holds.
 local function release(hash)
-  redis.call('DEL', meta)
+  if tonumber(redis.call('HGET', meta, 'd') or '0') > 0 then
+    redis.call('HDEL', meta, 'o', 'x')
+  else
+    redis.call('DEL', meta)
+  end
   if KEYS[6] then redis.call('ZREM', KEYS[6], hash) end
 end
 -- Lazy expiry, when "o" says a peer may be stale: removes peers last seen before
