@@ -55,8 +55,9 @@ export function redisMode(ctx: Ctx): Scenario {
       `(numwant ${NUMWANT}, ${ctx.window} in flight), then a fixed ${fmtCount(rate)} announces/s (open loop) for ` +
       'the latency percentiles and the Node CPU per announce (all instances together). "Announces per Redis ' +
       'CPU-second" is what one Redis core carries: replies at full speed ÷ redis-server CPU time (/proc). ' +
-      'Script time per announce (EVALSHA usec ÷ calls) and announces per Redis read (calls ÷ ' +
-      '`total_reads_processed`, the pipelining depth) come from INFO over the whole run, preload included.',
+      'Script time per announce (EVALSHA usec ÷ calls: wall time inside Redis, so it grows when other ' +
+      'processes take its CPU) and announces per Redis read (calls ÷ `total_reads_processed`, the pipelining ' +
+      'depth) come from INFO over the whole run, preload included.',
     targets: ['trakx', 'trakx-redis'],
     pool,
     runs: q(ctx, 3, 1),
