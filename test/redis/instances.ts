@@ -4,7 +4,7 @@
 import type { BValue } from '../helpers/bdecode.ts';
 import { ensureBuilt, freePort, type Running, tempHome } from '../helpers/process.ts';
 import type { RedisServer } from '../helpers/redis-server.ts';
-import { runTracker } from '../helpers/tracker-process.ts';
+import { runTracker, trackerEnv } from '../helpers/tracker-process.ts';
 
 export const SECRET = '00112233445566778899aabbccddeeff';
 
@@ -12,6 +12,8 @@ export interface Instance {
   run: Running;
   /** HTTP and UDP port (the same number). */
   port: number;
+  /** The environment it runs in (for `trakx status` against it). */
+  env: NodeJS.ProcessEnv;
 }
 
 /** One tracker on `redis`, HTTP and UDP, with `extra` environment. */
@@ -21,14 +23,16 @@ export async function startInstance(
 ): Promise<Instance> {
   ensureBuilt();
   const port = await freePort();
-  const run = await runTracker(tempHome(), port, {
+  const home = tempHome();
+  const vars = {
     TRAKX_DB_TYPE: 'redis',
     TRAKX_DB_REDIS_URL: redis.url,
     TRAKX_UDP_ENABLED: 'true',
     TRAKX_UDP_CONNECTIONS_SECRET: SECRET,
     ...extra,
-  });
-  return { run, port };
+  };
+  const run = await runTracker(home, port, vars);
+  return { run, port, env: trackerEnv(home, port, vars) };
 }
 
 /** Compact peers of a bencoded reply (`peers` for IPv4, `peers6` for IPv6) as "ip:port". */

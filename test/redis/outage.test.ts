@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BValue, bdict } from '../helpers/bdecode.ts';
 import { get, pct } from '../helpers/http-client.ts';
-import { waitFor } from '../helpers/process.ts';
+import { trakx, waitFor } from '../helpers/process.ts';
 import { RedisServer, SKIP_NO_REDIS } from '../helpers/redis-server.ts';
 import { skipWithout, toolMissing } from '../helpers/required-tool.ts';
 import { UdpClient } from '../udp/client.ts';
@@ -203,6 +203,12 @@ describe('Redis slow or gone under load', { skip: SKIP_NO_REDIS }, () => {
     const hb = await heartbeat(t.port);
     assert.equal(hb.status, 503);
     assert.match(hb.body, /^degraded: /);
+    // `trakx status` reads the heartbeat: degraded, with the tracker's reason.
+    const status = await trakx(['status', '--format', 'json'], t.env);
+    const report = JSON.parse(status.stdout);
+    assert.equal(report.heartbeat.http, 'degraded');
+    assert.match(report.degraded, /^redis at 127\.0\.0\.1:\d+ is not answering$/);
+    assert.match((await trakx(['status'], t.env)).stdout, /\n\[--\] {2}http: {5}degraded \(port \d+/);
     const text = await metrics(t.port);
     assert.ok(errorsOf(text, 'down') > 0, 'down counted');
     assert.match(text, /^trakx_store_latency_seconds_count [1-9]/m);
