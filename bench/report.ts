@@ -71,12 +71,16 @@ export function fmt(unit: MetricDef['unit'], x: number): string {
       return x < 10 ? `${x.toFixed(1)} %` : `${x.toFixed(0)} %`;
     case 'ms':
       return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3);
+    case 'us':
+      return x >= 10 ? x.toFixed(1) : x.toFixed(2);
     case 'mib':
       return x >= 100 ? x.toFixed(0) : x.toFixed(1);
     case 'bytes':
       return x.toFixed(0);
     case 'count':
       return x.toFixed(0);
+    case 'ratio':
+      return x.toFixed(1);
     case 'seconds':
       return `${x.toFixed(1)} s`;
   }
@@ -93,6 +97,8 @@ function unitSuffix(m: MetricDef): string {
   switch (m.unit) {
     case 'ms':
       return ' (ms)';
+    case 'us':
+      return ' (µs)';
     case 'mib':
       return ' (MiB)';
     default:

@@ -5,6 +5,8 @@
 //   npm run bench                      full run (about 32 minutes, the soak included)
 //   npm run bench -- --quick           one-minute smoke: tiny pools, one short run each
 //   npm run bench -- --only udp-10k,http --skip-soak
+//   npm run bench -- --only redis-mode --merge   measure some scenarios and put them into
+//                                                 the last full run's results (--out)
 //   options: --runs N  --targets trakx,bare-dgram  --window N  --autocannon (instead of wrk)
 //            --out DIR  --no-install  --no-build
 //   npm run bench -- --report bench/results.json   re-render RESULTS.md from a run's results
@@ -15,9 +17,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REDIS_PRESENT } from '../test/helpers/redis-server.ts';
 import { bundleChildren } from './bundle.ts';
 import { goalsMarkdown } from './goals.ts';
 import { benchLock } from './lock.ts';
+import { mergeRuns } from './merge.ts';
+import { REDIS_MODE, redisMode } from './redis-mode.ts';
 import { markdown, type Report, type ScenarioOutcome, summarize, type TargetOutcome } from './report.ts';
 import { withSections } from './results-sections.ts';
 import { allScenarios, type Ctx, type RunFigures, SCENARIO_IDS } from './scenarios.ts';
@@ -32,6 +37,8 @@ import {
 } from './targets.ts';
 import { wsSection } from './ws-report.ts';
 
+const IDS = [...SCENARIO_IDS, REDIS_MODE];
+
 interface Options {
   quick: boolean;
   only: string[] | null;
@@ -45,6 +52,8 @@ interface Options {
   autocannon: boolean;
   /** A results.json to re-render instead of running anything. */
   report: string | null;
+  /** Put this run's scenarios into the results.json already in `out`. */
+  merge: boolean;
 }
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -63,6 +72,7 @@ function parseArgs(argv: string[]): Options {
     window: 128,
     autocannon: false,
     report: null,
+    merge: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -82,10 +92,11 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--window') o.window = Number(value());
     else if (a === '--autocannon') o.autocannon = true;
     else if (a === '--report') o.report = resolve(value());
+    else if (a === '--merge') o.merge = true;
     else throw new Error(`unknown option ${a}`);
   }
   for (const s of o.only ?? [])
-    if (!SCENARIO_IDS.includes(s)) throw new Error(`unknown scenario ${s} (${SCENARIO_IDS.join(', ')})`);
+    if (!IDS.includes(s)) throw new Error(`unknown scenario ${s} (${IDS.join(', ')})`);
   for (const t of o.targets ?? [])
     if (!(t in TARGETS)) throw new Error(`unknown target ${t} (${Object.keys(TARGETS).join(', ')})`);
   if (o.runs !== null && !(o.runs >= 1)) throw new Error('--runs must be at least 1');
@@ -218,16 +229,19 @@ async function main(): Promise<void> {
     children,
     pin,
     trackerCpu: '0',
+    generatorCpu: '1',
     workDir,
     opentrackerBin: opentrackerPath(),
   };
   const unavailable = (id: TargetId): string | null => {
     if (id === 'opentracker' && !env.opentrackerBin) return 'not installed';
     if (id === 'trakx-fast' && !fast) return 'dist-fast/trakx.js missing';
+    if (id === 'trakx-redis' && !REDIS_PRESENT)
+      return 'redis-server not installed (Debian package redis-server)';
     return null;
   };
 
-  let scenarios = allScenarios(ctx);
+  let scenarios = [...allScenarios(ctx), redisMode(ctx)];
   if (o.only) scenarios = scenarios.filter((s) => o.only!.includes(s.id));
   if (o.skipSoak) scenarios = scenarios.filter((s) => s.id !== 'soak');
 
@@ -313,10 +327,15 @@ async function main(): Promise<void> {
     .map((x) => x.toFixed(2))
     .join(' ');
   mkdirSync(o.out, { recursive: true });
-  const md = render(report);
+  const base = join(o.out, 'results.json');
+  const written =
+    o.merge && existsSync(base)
+      ? mergeRuns(JSON.parse(readFileSync(base, 'utf8')) as Report, report)
+      : report;
+  const md = render(written);
   const file = join(o.out, 'RESULTS.md');
   writeFileSync(file, withSections(file, md));
-  writeFileSync(join(o.out, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(base, `${JSON.stringify(written, null, 2)}\n`);
   process.stdout.write(md);
   log(`wrote ${join(o.out, 'RESULTS.md')} and results.json in ${Math.round(report.seconds)} s`);
   if (failures > 0) {

@@ -9,7 +9,7 @@ import type { Child } from './bundle.ts';
 import { runHttpLoad, validateHttp, writeAnnounceUrls } from './http-load.ts';
 import type { PoolSpec } from './pool.ts';
 import type { Running, TargetId } from './targets.ts';
-import type { LoadJob, PhaseResult, PhaseSpec } from './udp-load.ts';
+import type { LoadJob, PhaseResult, PhaseSpec, RatePhase } from './udp-load.ts';
 
 export interface Ctx {
   quick: boolean;
@@ -28,7 +28,7 @@ export interface MetricDef {
   key: string;
   label: string;
   /** How to print: rate (k/s), pct, ms, mib, bytes, count, ratio. */
-  unit: 'rps' | 'pct' | 'ms' | 'mib' | 'bytes' | 'count' | 'seconds';
+  unit: 'rps' | 'pct' | 'ms' | 'us' | 'mib' | 'bytes' | 'count' | 'ratio' | 'seconds';
   higherBetter: boolean;
 }
 
@@ -72,7 +72,7 @@ const HTTP_TARGETS: TargetId[] = [
   'opentracker',
 ];
 
-const NUMWANT = 50;
+export const NUMWANT = 50;
 
 /**
  * bittorrent-tracker needs 1–1.5 minutes just to take a million peers; one run of it in
@@ -81,7 +81,7 @@ const NUMWANT = 50;
  */
 const SLOW_PRELOAD: Partial<Record<TargetId, number>> = { 'bittorrent-tracker': 1 };
 
-function job(ctx: Ctx, target: Running, pool: PoolSpec, phases: PhaseSpec[]): LoadJob {
+export function job(ctx: Ctx, target: Running, pool: PoolSpec, phases: PhaseSpec[]): LoadJob {
   return {
     host: '127.0.0.1',
     port: target.udpPort,
@@ -163,7 +163,7 @@ function perCpuSecond(r: PhaseResult): number {
  * A run's outcome: its figures, the problems of every phase (peers are expected in
  * announce replies past the preload when the target keeps state), and a stall if any.
  */
-function outcome<F>(res: PhaseResult[], figures: F, stateful: boolean) {
+export function outcome<F>(res: PhaseResult[], figures: F, stateful: boolean) {
   return {
     figures,
     problems: res.flatMap((r) => phaseProblems(r, stateful && r.kind !== 'preload')),
@@ -173,31 +173,55 @@ function outcome<F>(res: PhaseResult[], figures: F, stateful: boolean) {
 
 function stallOf(res: PhaseResult[]): string | undefined {
   for (const r of res) {
-    if (r.kind === 'saturate' && r.trackerCpuPct < 20 && r.generatorCpuPct < 20) {
-      return `${r.name}: tracker CPU ${r.trackerCpuPct.toFixed(0)} %, generator CPU ${r.generatorCpuPct.toFixed(0)} % at full load`;
+    const cpu = targetCpuPct(r);
+    if (r.kind === 'saturate' && cpu < 20 && r.generatorCpuPct < 20) {
+      return `${r.name}: tracker CPU ${cpu.toFixed(0)} %, generator CPU ${r.generatorCpuPct.toFixed(0)} % at full load`;
     }
-    if (r.kind === 'rate' && r.replies < r.sent / 2 && r.trackerCpuPct < 50) {
-      return `${r.name}: ${r.replies} replies to ${r.sent} requests while the tracker used ${r.trackerCpuPct.toFixed(0)} % CPU`;
+    if (r.kind === 'rate' && r.replies < r.sent / 2 && cpu < 50) {
+      return `${r.name}: ${r.replies} replies to ${r.sent} requests while the tracker used ${cpu.toFixed(0)} % CPU`;
     }
   }
   return undefined;
 }
 
-function q(ctx: Ctx, full: number, quick: number): number {
+/**
+ * The target's CPU share over a phase: all its processes when the job named them
+ * (cpuPids: redis mode's instances and redis-server share the work), else the tracker's.
+ */
+function targetCpuPct(r: PhaseResult): number {
+  if (!r.cpuMsByPid) return r.trackerCpuPct;
+  return r.cpuMsByPid.reduce((a, b) => a + b, 0) / 10 / r.seconds;
+}
+
+export function q(ctx: Ctx, full: number, quick: number): number {
   return ctx.quick ? quick : full;
 }
 
-function preload(target: Running, ctx: Ctx): PhaseSpec[] {
+export function preload(target: Running, ctx: Ctx): PhaseSpec[] {
   return target.info.stateless ? [] : [{ kind: 'preload', name: 'preload', maxSeconds: q(ctx, 400, 30) }];
 }
 
-function byName(results: PhaseResult[], name: string): PhaseResult {
+/** A fixed `rate` of announces (open loop) for the latency percentiles. */
+export function latencyPhase(c: Ctx, rate: number): PhaseSpec {
+  const phase: RatePhase = {
+    kind: 'rate',
+    name: 'latency',
+    rate,
+    warmupSeconds: q(c, 2, 0.1),
+    seconds: q(c, 10, 1),
+    scrapeShare: 0,
+    scrapeHashes: 10,
+  };
+  return phase;
+}
+
+export function byName(results: PhaseResult[], name: string): PhaseResult {
   const r = results.find((x) => x.name === name);
   if (!r) throw new Error(`phase ${name} missing`);
   return r;
 }
 
-const M = {
+export const M = {
   announceRps: { key: 'announce_rps', label: 'announces/s', unit: 'rps', higherBetter: true },
   trackerCpu: { key: 'tracker_cpu_pct', label: 'tracker CPU at max', unit: 'pct', higherBetter: false },
   perCpuSecond: {
@@ -421,15 +445,7 @@ function udpLoaded(ctx: Ctx): Scenario {
       const phases: PhaseSpec[] = [
         ...preload(target, c),
         ...(stateful ? [{ kind: 'verify', name: 'verify', sample: q(c, 2000, 300) } as PhaseSpec] : []),
-        {
-          kind: 'rate',
-          name: 'latency',
-          rate,
-          warmupSeconds: q(c, 2, 0.1),
-          seconds: q(c, 10, 1),
-          scrapeShare: 0,
-          scrapeHashes: 10,
-        },
+        latencyPhase(c, rate),
       ];
       const res = await runGenerator(c, job(c, target, pool, phases), q(c, 900, 60));
       const l = byName(res, 'latency');

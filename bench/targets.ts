@@ -2,13 +2,15 @@
 // tracker CPU, and stopped after its run. A target is ready when it answers a BEP 15
 // connect (UDP targets) and an HTTP request (HTTP targets).
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
 import { NODE_FLAGS } from '../app/runtime/node-flags.ts';
+import { RedisServer } from '../test/helpers/redis-server.ts';
 import type { Child } from './bundle.ts';
 import { infohashHexLines, makeInfohashes, type PoolSpec } from './pool.ts';
 import { rssKiB } from './proc.ts';
@@ -27,6 +29,7 @@ export type TargetId =
   | 'bare-fastify'
   | 'trakx'
   | 'trakx-fast'
+  | 'trakx-redis'
   | 'bittorrent-tracker'
   | 'opentracker';
 
@@ -45,6 +48,13 @@ export const TARGETS: Record<TargetId, TargetInfo> = {
   'bare-fastify': { id: 'bare-fastify', label: 'bare Fastify', udp: false, http: true, stateless: true },
   trakx: { id: 'trakx', label: 'trakx', udp: true, http: true, stateless: false },
   'trakx-fast': { id: 'trakx-fast', label: 'trakx fast', udp: true, http: true, stateless: false },
+  'trakx-redis': {
+    id: 'trakx-redis',
+    label: 'trakx redis mode, 2 instances',
+    udp: true,
+    http: true,
+    stateless: false,
+  },
   'bittorrent-tracker': {
     id: 'bittorrent-tracker',
     label: 'bittorrent-tracker',
@@ -61,6 +71,8 @@ export interface TargetEnv {
   /** `taskset -c <cpu>` prefix, empty when taskset is missing. */
   pin: (cpu: string) => string[];
   trackerCpu: string;
+  /** The load generator's CPU, which a Redis target's redis-server shares. */
+  generatorCpu: string;
   workDir: string;
   opentrackerBin: string | null;
 }
@@ -70,9 +82,33 @@ export interface Running {
   pid: number;
   udpPort: number;
   httpPort: number;
+  /** Every instance of the tracker (one but for trakx-redis): pids and UDP ports. */
+  instances: { pid: number; udpPort: number }[];
+  /** The redis-server of trakx-redis, and its counters now. */
+  redisPid?: number;
+  redisStats?: () => RedisStats;
   /** RSS right after start-up, before any load. */
   baseRssKiB: number;
   stop(): Promise<void>;
+}
+
+/** Cumulative counters of a redis-server (INFO): script calls, their time, socket reads. */
+export interface RedisStats {
+  calls: number;
+  usec: number;
+  reads: number;
+}
+
+/** INFO of the redis-server on `port`: EVALSHA calls and their microseconds, reads processed. */
+function redisStats(port: number): RedisStats {
+  const info = execFileSync('redis-cli', ['-p', String(port), 'INFO', 'all'], { encoding: 'utf8' });
+  // No cmdstat_evalsha line before the first call: zero.
+  const num = (re: RegExp): number => Number(re.exec(info)?.[1] ?? 0);
+  return {
+    calls: num(/^cmdstat_evalsha:calls=(\d+)/m),
+    usec: num(/^cmdstat_evalsha:calls=\d+,usec=(\d+)/m),
+    reads: num(/^total_reads_processed:(\d+)/m),
+  };
 }
 
 export interface StartOptions {
@@ -107,25 +143,11 @@ export async function startTarget(t: TargetEnv, id: TargetId, opts: StartOptions
       udpPort = port;
       httpPort = port;
       dir = mkdtempSync(join(t.workDir, `${id}-`));
-      const script = join(t.repo, id === 'trakx' ? 'dist/trakx.js' : 'dist-fast/trakx.js');
-      // Launched as every trakx launcher does (npx, npm start, trakx start, Docker).
-      child = launch(t, [process.execPath, ...NODE_FLAGS, script, 'run'], {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: dir,
-        TRAKX_HTTP_PORT: String(port),
-        TRAKX_UDP_PORT: String(port),
-        TRAKX_HTTP_IP: '127.0.0.1',
-        TRAKX_UDP_IP: '127.0.0.1',
-        TRAKX_DB_BACKUP_INTERVAL: '0',
-        TRAKX_LOGLEVEL: 'warn',
-        // Every simulated peer comes from 127.0.0.1: per-address limits stay off, as they are
-        // by default, whatever the defaults become.
-        TRAKX_LIMITS_PEERSPERIP: '0',
-        TRAKX_LIMITS_ANNOUNCERATE: '0',
-        ...opts.env,
-      });
+      child = launchTrakx(t, id === 'trakx' ? 'dist/trakx.js' : 'dist-fast/trakx.js', dir, port, opts.env);
       break;
     }
+    case 'trakx-redis':
+      return startRedisMode(t, opts);
     case 'opentracker': {
       if (!t.opentrackerBin) throw new Error('opentracker is not installed');
       const port = await freePort();
@@ -176,12 +198,94 @@ export async function startTarget(t: TargetEnv, id: TargetId, opts: StartOptions
     pid,
     udpPort,
     httpPort,
+    instances: [{ pid, udpPort }],
     baseRssKiB: rssKiB(pid),
     async stop() {
       await stopChild(child);
       if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** trakx on `port` (HTTP and UDP, 127.0.0.1), HOME in `dir`, as every trakx launcher starts it. */
+function launchTrakx(
+  t: TargetEnv,
+  script: string,
+  dir: string,
+  port: number,
+  env: Record<string, string> = {},
+): ChildProcess {
+  return launch(t, [process.execPath, ...NODE_FLAGS, join(t.repo, script), 'run'], {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: dir,
+    TRAKX_HTTP_PORT: String(port),
+    TRAKX_UDP_PORT: String(port),
+    TRAKX_HTTP_IP: '127.0.0.1',
+    TRAKX_UDP_IP: '127.0.0.1',
+    TRAKX_DB_BACKUP_INTERVAL: '0',
+    TRAKX_LOGLEVEL: 'warn',
+    // Every simulated peer comes from 127.0.0.1: per-address limits stay off, as they are
+    // by default, whatever the defaults become.
+    TRAKX_LIMITS_PEERSPERIP: '0',
+    TRAKX_LIMITS_ANNOUNCERATE: '0',
+    ...env,
+  });
+}
+
+/**
+ * Redis mode as operators run it: a private redis-server (on the generator's CPU) and two
+ * trakx instances (on the tracker CPU) sharing it and their connection-id secret.
+ */
+async function startRedisMode(t: TargetEnv, opts: StartOptions): Promise<Running> {
+  const redis = await new RedisServer().start();
+  pinPid(t, redis.pid, t.generatorCpu);
+  const dir = mkdtempSync(join(t.workDir, 'trakx-redis-'));
+  const env = {
+    TRAKX_DB_TYPE: 'redis',
+    TRAKX_DB_REDIS_URL: redis.url,
+    TRAKX_UDP_CONNECTIONS_SECRET: randomBytes(16).toString('hex'),
+    ...opts.env,
+  };
+  const children: ChildProcess[] = [];
+  const instances: { pid: number; udpPort: number }[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(children.map(stopChild));
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const name of ['a', 'b']) {
+      const port = await freePort();
+      const home = join(dir, name);
+      mkdirSync(home);
+      const child = launchTrakx(t, 'dist/trakx.js', home, port, env);
+      children.push(child);
+      await waitUdp(child, port);
+      await waitHttp(child, port);
+      instances.push({ pid: child.pid ?? 0, udpPort: port });
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  await sleep(opts.settleMs);
+  const [a] = instances;
+  return {
+    info: TARGETS['trakx-redis'],
+    pid: a.pid,
+    udpPort: a.udpPort,
+    httpPort: a.udpPort,
+    instances,
+    redisPid: redis.pid,
+    redisStats: () => redisStats(redis.port),
+    baseRssKiB: rssKiB(a.pid),
+    stop,
+  };
+}
+
+function pinPid(t: TargetEnv, pid: number, cpu: string): void {
+  const prefix = t.pin(cpu);
+  if (prefix.length > 0) spawnSync(prefix[0], ['-cp', cpu, String(pid)], { stdio: 'ignore' });
 }
 
 function launch(t: TargetEnv, argv: string[], env: NodeJS.ProcessEnv): ChildProcess {

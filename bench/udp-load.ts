@@ -79,8 +79,12 @@ export type PhaseSpec = PreloadPhase | SaturatePhase | RatePhase | VerifyPhase |
 export interface LoadJob {
   host: string;
   port: number;
+  /** Several instances of one tracker: socket i talks to ports[i % length] instead of `port`. */
+  ports?: number[];
   /** Tracker process whose CPU and RSS are sampled (0: none). */
   trackerPid: number;
+  /** More processes whose CPU is read around each measured interval (cpuMsByPid). */
+  cpuPids?: number[];
   pool: PoolSpec;
   /** Requests in flight in closed-loop phases. */
   window: number;
@@ -134,6 +138,10 @@ export interface PhaseResult {
   rate: number;
   trackerCpuMs: number;
   trackerCpuPct: number;
+  /** CPU milliseconds of each of the job's cpuPids over the measured interval. */
+  cpuMsByPid?: number[];
+  /** Replies per socket (so per instance, with `ports`) over the measured interval. */
+  repliesBySocket?: number[];
   /** Tracker CPU milliseconds per 1,000 replies. */
   cpuMsPer1k: number;
   generatorCpuPct: number;
@@ -177,6 +185,7 @@ class Generator {
   private inflight = 0;
   private gen = 1;
   private readonly peerState: Uint8Array;
+  private readonly bySocket: Float64Array;
 
   private mode: Mode = 'idle';
   private chooser: (slot: number) => boolean = () => false;
@@ -206,6 +215,7 @@ class Generator {
       this.free[this.freeTop++] = this.slots - 1 - i;
     }
     this.peerState = new Uint8Array(job.pool.peers);
+    this.bySocket = new Float64Array(job.sockets);
   }
 
   async open(): Promise<void> {
@@ -215,7 +225,8 @@ class Generator {
       // ECONNREFUSED and friends on a connected socket: the request is simply lost.
       s.on('error', () => {});
       await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-      await new Promise<void>((resolve) => s.connect(this.job.port, this.job.host, resolve));
+      const port = this.job.ports ? this.job.ports[i % this.job.ports.length] : this.job.port;
+      await new Promise<void>((resolve) => s.connect(port, this.job.host, resolve));
       this.sockets.push(s);
       this.connIds.push(Buffer.alloc(8));
       this.connAt.push(0);
@@ -416,6 +427,7 @@ class Generator {
     }
     if (m && good) {
       this.r.replies++;
+      this.bySocket[si]++;
       if (this.latN < this.lat.length) this.lat[this.latN++] = now - this.sentAt[slot];
     }
     this.release(slot);
@@ -478,13 +490,18 @@ class Generator {
   private async measureWindow(body: () => Promise<void>): Promise<void> {
     const pid = this.job.trackerPid;
     const c0 = pid ? cpuMs(pid) : Number.NaN;
+    const others = this.job.cpuPids ?? [];
+    const o0 = others.map(cpuMs);
     const g0 = process.cpuUsage();
+    this.bySocket.fill(0);
     const t0 = performance.now();
     this.measuring = true;
     await body();
     this.measuring = false;
     const dt = (performance.now() - t0) / 1000;
     const c1 = pid ? cpuMs(pid) : Number.NaN;
+    if (others.length > 0) this.r.cpuMsByPid = others.map((p, i) => cpuMs(p) - o0[i]);
+    this.r.repliesBySocket = Array.from(this.bySocket);
     const g1 = process.cpuUsage(g0);
     const r = this.r;
     r.seconds = dt;

@@ -47,6 +47,10 @@ function passing(): Report {
         ...both([{ keepalive_rps: 50_000, close_rps: 11_000 }]),
       ]),
       scenario('soak', [target('trakx', [{ flatness_pct: 1 }])]),
+      scenario('redis-mode', [
+        target('trakx', [{ node_us: 10 }]),
+        target('trakx-redis', [{ node_us: 18, per_redis_core: 50_000, redis_us: 20, per_read: 30 }]),
+      ]),
     ],
   };
 }
@@ -127,4 +131,34 @@ test('a miss that bare node:dgram would meet gets no ceiling excuse', () => {
     .map((c) => c.goal.text);
   assert.equal(misses.length, 2);
   assert.doesNotMatch(goalsMarkdown(r).join('\n'), /Missed:/);
+});
+
+test('redis mode: at least 40k per Redis core, and at most 2x the Node CPU of memory mode', () => {
+  const r = passing();
+  const redis = runsOf(r, 'redis-mode', 'trakx-redis')[0];
+  redis.per_redis_core = 40_000;
+  redis.node_us = 20; // exactly 2x memory mode
+  resummarize(r);
+  assert.deepEqual(
+    checkGoals(r).filter((c) => c.holds !== true),
+    [],
+  );
+  redis.per_redis_core = 39_000;
+  redis.node_us = 21;
+  resummarize(r);
+  const failed = checkGoals(r).filter((c) => c.holds !== true);
+  assert.deepEqual(
+    failed.map((c) => [c.goal.text, c.shown]),
+    [
+      ['Announces/s through one Redis core with two instances ≥ 40k', '39.0k'],
+      ['Node CPU per announce in redis mode ≤ 2× memory mode', '2.10×'],
+    ],
+  );
+  assert.match(
+    goalsMarkdown(r).join('\n'),
+    /Missed: Announces\/s through one Redis core with two instances ≥ 40k \(39\.0k\)\. redis-server spent 20\.0 µs of CPU per announce and 30\.0 announces per socket read/,
+  );
+  // One figure per goal: the fast build's column stays empty for redis mode.
+  const row = goalsMarkdown(r).find((l) => l.startsWith('| Node CPU per announce'))!;
+  assert.equal(row, '| Node CPU per announce in redis mode ≤ 2× memory mode | 2.10× ✗ |  |  |');
 });

@@ -52,7 +52,7 @@ test(
       assert.equal(report.mode, 'quick');
       assert.deepEqual(
         report.scenarios.map((s) => s.id),
-        ['udp-10k', 'udp-1m', 'udp-loaded', 'http', 'soak'],
+        ['udp-10k', 'udp-1m', 'udp-loaded', 'http', 'soak', 'redis-mode'],
       );
       const md = readFileSync(join(out, 'RESULTS.md'), 'utf8');
       assert.match(md, /## UDP announces/);
@@ -92,6 +92,16 @@ test(
         assert.ok(get('http', target).summary.close_rps!.median > 0, target);
       }
       assert.ok(get('soak', 'trakx').series!.length > 0);
+      // Redis mode: both instances answered (else a problem), held the pool, and Redis did the work.
+      for (const target of ['trakx', 'trakx-redis']) {
+        const s = get('redis-mode', target).summary;
+        assert.ok(s.announce_rps!.median > 0, target);
+        assert.equal(s.held_pct!.median, 100, target);
+        assert.ok(s.node_us!.median > 0, target);
+        assert.ok(Number.isFinite(s.p99_ms!.median), target);
+      }
+      assert.ok(get('redis-mode', 'trakx-redis').summary.per_redis_core!.median > 0);
+      assert.equal(get('redis-mode', 'trakx').summary.per_redis_core, undefined, 'memory mode has no Redis');
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -6,11 +6,8 @@
 // here: its provisioning is checked against the running stack instead.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -30,7 +27,8 @@ import { driveTraffic } from '../metrics/traffic.ts';
 import { hash20 } from '../udp/packets.ts';
 import { command, docker, engineMissing, inspect, logs, NATIVE_ARCH } from './engine.ts';
 import { buildTrakx, provideNetdata, providePrometheus, ROOT } from './images.ts';
-import { heartbeat, httpAnnounce, udpAnnounce } from './probe.ts';
+import { GRANTED, nofileOverride } from './nofile.ts';
+import { assertFree, heartbeat, httpAnnounce, udpAnnounce } from './probe.ts';
 
 const PROJECT = 'trakxtest';
 const ENV = { GF_ADMIN_PASSWORD: randomBytes(12).toString('hex') };
@@ -38,42 +36,10 @@ const TRACKER = 1337;
 const PROMETHEUS = 'http://127.0.0.1:9090';
 const NETDATA = 'http://127.0.0.1:19999';
 
-/** The open-files limit the compose file asks for. */
-const NOFILE = (
-  parseYaml(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
-    services: { trakx: { ulimits: { nofile: { hard: number } } } };
-  }
-).services.trakx.ulimits.nofile.hard;
-
-/**
- * What the engine can grant: a host without CAP_SYS_RESOURCE (like this test machine)
- * cannot raise the limit above its own hard limit, so the stack gets that instead.
- */
-const GRANTED = Math.min(
-  NOFILE,
-  Number(execFileSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' })) || NOFILE,
-);
-
 let files = ['-f', join(ROOT, 'docker-compose.yml')];
 
 function compose(args: string[], timeoutMs = 180_000): Promise<string> {
   return command('docker-compose', ['-p', PROJECT, ...files, ...args], timeoutMs, { cwd: ROOT, env: ENV });
-}
-
-/** The stack binds fixed host ports; a clear failure if something else holds one. */
-async function assertFree(port: number, proto: 'tcp' | 'udp'): Promise<void> {
-  const busy = await new Promise<boolean>((ok) => {
-    if (proto === 'tcp') {
-      const s = createServer();
-      s.once('error', () => ok(true));
-      s.listen(port, '::', () => s.close(() => ok(false)));
-    } else {
-      const s = createSocket('udp6');
-      s.once('error', () => ok(true));
-      s.bind(port, '::', () => s.close(() => ok(false)));
-    }
-  });
-  assert.ok(!busy, `port ${port}/${proto} is taken: the compose stack needs it`);
 }
 
 const container = async (service: string) => (await compose(['ps', '-q', service])).trim();
@@ -83,15 +49,8 @@ const skip = engineMissing();
 describe('the compose stack on the host network', { skip }, () => {
   let dir = '';
   before(async () => {
-    if (GRANTED < NOFILE) {
-      dir = mkdtempSync(join(tmpdir(), 'trakx-compose-'));
-      const override = join(dir, 'nofile.yml');
-      writeFileSync(
-        override,
-        `services:\n  trakx:\n    ulimits:\n      nofile: {soft: ${GRANTED}, hard: ${GRANTED}}\n`,
-      );
-      files = [...files, '-f', override];
-    }
+    dir = mkdtempSync(join(tmpdir(), 'trakx-compose-'));
+    files = [...files, ...nofileOverride(['trakx'], dir)];
     await compose(['--profile', 'netdata', 'down', '-v']).catch(() => '');
     for (const [port, proto] of [
       [TRACKER, 'tcp'],

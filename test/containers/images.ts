@@ -136,6 +136,13 @@ export async function provideNetdata(arch: string): Promise<string> {
   return name;
 }
 
+/** The compose file's Redis image for ARCH (stand-in: Debian's redis-server). */
+export async function provideRedis(arch: string): Promise<string> {
+  const name = composeImage('redis');
+  await provide(name, arch, (base, tag) => buildStandin(join(STANDINS, 'redis'), base, tag, arch));
+  return name;
+}
+
 /** The project's Dockerfile built, unmodified, for ARCH as `tag`; returns the build's seconds. */
 export async function buildTrakx(arch: string, tag: string): Promise<number> {
   await provideNode(arch);

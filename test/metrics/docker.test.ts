@@ -29,6 +29,9 @@ function compose(env: Record<string, string>, ...args: string[]): string {
 
 const PASSWORD = { GF_ADMIN_PASSWORD: 'only-for-this-test' };
 
+/** The services of the `redis` profile: Redis, two replicas on it and their Prometheus. */
+const REDIS_PROFILE = ['redis', 'trakx-a', 'trakx-b', 'prometheus-redis'];
+
 type Service = {
   image?: string;
   environment?: Record<string, string>;
@@ -49,9 +52,19 @@ const hostPort = (url: string) => new URL(url).host;
 describe('docker-compose.yml', () => {
   it('parses with docker-compose, the netdata service behind its profile', () => {
     const services = compose(PASSWORD, 'config', '--services').trim().split('\n').sort();
-    assert.deepEqual(services, ['grafana', 'netdata', 'prometheus', 'trakx']);
+    assert.deepEqual(services, [
+      'grafana',
+      'netdata',
+      'prometheus',
+      'prometheus-redis',
+      'redis',
+      'trakx',
+      'trakx-a',
+      'trakx-b',
+    ]);
     for (const [name, s] of Object.entries(resolved())) {
-      assert.deepEqual(s.profiles ?? [], name === 'netdata' ? ['netdata'] : [], `${name} profiles`);
+      const profile = name === 'netdata' ? ['netdata'] : REDIS_PROFILE.includes(name) ? ['redis'] : [];
+      assert.deepEqual(s.profiles ?? [], profile, `${name} profiles`);
     }
   });
 
@@ -105,7 +118,11 @@ describe('docker-compose.yml', () => {
   it('pins every image to an exact supported version', () => {
     const images = Object.fromEntries(Object.entries(resolved()).map(([n, svc]) => [n, svc.image]));
     assert.equal(images.trakx, 'trakx:latest', 'built from the Dockerfile');
+    assert.equal(images['trakx-a'], 'trakx:latest');
+    assert.equal(images['trakx-b'], 'trakx:latest');
     assert.match(images.prometheus!, /^prom\/prometheus:v3\.\d+\.\d+$/);
+    assert.equal(images['prometheus-redis'], images.prometheus);
+    assert.match(images.redis!, /^redis:7\.\d+\.\d+-bookworm$/);
     assert.match(images.grafana!, /^grafana\/grafana:12\.\d+\.\d+$/);
     assert.match(images.netdata!, /^netdata\/netdata:v2\.\d+\.\d+$/);
   });
