@@ -18,11 +18,11 @@ import {
 import { FAST } from '../runtime/fast.ts';
 import type { StoreAdmin } from '../swarm/store.ts';
 import type { GcPauses } from './gc-pauses.ts';
-import type { RequestMetrics } from './request-metrics.ts';
+import type { RequestSlots } from './request-slots.ts';
 
 export interface ExpvarSources {
   store: StoreAdmin;
-  requests: RequestMetrics;
+  requests: RequestSlots;
   gc: GcPauses;
   /** performance.now() when the service started. */
   startedAt: number;
