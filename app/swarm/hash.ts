@@ -1,12 +1,19 @@
 // Keyed 32-bit hashing for the open-addressing indexes. info_hashes are chosen by
 // clients, so the mixing is seeded with a per-process random key: a flood of crafted
-// hashes cannot aim at one bucket chain.
+// hashes cannot aim at one bucket chain. Threads sharing a store's indexes must hash
+// alike, so a worker takes the key of the thread that made the store (useSeeds).
 
 import { randomBytes } from 'node:crypto';
 
 const seedBytes = randomBytes(8);
-export const SEED_A = seedBytes.readInt32LE(0) | 1;
-export const SEED_B = seedBytes.readInt32LE(4);
+export let SEED_A = seedBytes.readInt32LE(0) | 1;
+export let SEED_B = seedBytes.readInt32LE(4);
+
+/** Hash with this key from now on; before this thread builds any keyed table. */
+export function useSeeds(a: number, b: number): void {
+  SEED_A = a | 1;
+  SEED_B = b;
+}
 
 /** MurmurHash3 finaliser: full avalanche of a 32-bit state. */
 export function fmix(h: number): number {

@@ -9,7 +9,7 @@
 // Homes are the hash's high bits scaled to the size, so any size works and the table
 // grows by 1.5x at 85 % load instead of doubling.
 
-import { grown, i32 } from './big-array.ts';
+import { HEAP, reviewed, scaledSlots, type TableMemory } from './table-memory.ts';
 
 export const EMPTY = -1;
 /** Low bits of an entry holding the id. */
@@ -22,12 +22,35 @@ const MAX_LOAD = 0.85;
 const GROWTH = 1.5;
 
 export class IdIndex {
-  table = i32(0);
+  table: Int32Array;
+  /** Buckets: this thread's copy of the header's, which changes only with the table's memory. */
   size = 0;
+  /** Header: [size]. */
+  private readonly h: Int32Array;
   private scale = 0;
 
-  constructor(size: number) {
-    this.reset(size);
+  /** @param maxIds most entries it must ever hold (bounds a shared memory's reservation) */
+  constructor(
+    size: number,
+    private readonly mem: TableMemory = HEAP,
+    maxIds = 0,
+  ) {
+    this.h = mem.ints(1);
+    const max = scaledSlots(first(size), maxIds, MAX_LOAD, GROWTH);
+    if (mem.attached) {
+      this.table = mem.i32(this.h[0], max);
+      this.refresh();
+    } else {
+      this.table = mem.i32(0, max);
+      this.reset(size);
+    }
+  }
+
+  /** Views again after another thread resized the table. */
+  refresh(): void {
+    this.size = this.h[0];
+    this.table = reviewed(this.table, this.size);
+    this.scale = this.size / 4294967296;
   }
 
   /** Home bucket of a 32-bit hash. */
@@ -99,14 +122,20 @@ export class IdIndex {
    * the same memory, grown in place, so growing leaves no old table behind.
    */
   reset(size: number): void {
-    this.size = Math.max(8, Math.ceil(size));
-    this.table = grown(this.table, this.size).fill(EMPTY);
-    this.scale = this.size / 4294967296;
+    const n = first(size);
+    this.h[0] = n;
+    this.size = n;
+    this.table = this.mem.grown(this.table, n).fill(EMPTY);
+    this.scale = n / 4294967296;
   }
 
   clear(): void {
     this.table.fill(EMPTY);
   }
+}
+
+function first(size: number): number {
+  return Math.max(8, Math.ceil(size));
 }
 
 function entry(id: number, disp: number): number {

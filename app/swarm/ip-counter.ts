@@ -2,23 +2,48 @@
 // is known at any time without walking the store. Open addressing over flat arrays.
 // Only the normal build maintains it; the `fast` build compiles the calls out.
 
-import { i32, u8 } from './big-array.ts';
 import { hashBytes } from './hash.ts';
+import { doublingSlots, HEAP, reviewed, type TableMemory } from './table-memory.ts';
+
+// Header words: slots, then distinct addresses.
+const H_SLOTS = 0;
+const H_SIZE = 1;
 
 export class IpCounter {
   private keys: Uint8Array;
   private refs: Int32Array;
-  private mask: number;
-  /** Distinct addresses with at least one peer. */
-  size = 0;
+  /** Slots - 1: this thread's copy of the header's, which changes only with the memory. */
+  private mask = 0;
+  private readonly h: Int32Array;
 
+  /** @param max most addresses it must ever hold */
   constructor(
     private readonly ilen: number,
     initial = 1024,
+    private readonly mem: TableMemory = HEAP,
+    max = 0,
   ) {
-    this.keys = u8(initial * ilen);
-    this.refs = i32(initial);
-    this.mask = initial - 1;
+    this.h = mem.ints(2);
+    // A resize keeps a copy of the old slots past the new ones: half as many again.
+    const most = doublingSlots(initial, max) * 1.5;
+    if (!mem.attached) this.h[H_SLOTS] = initial;
+    const n = this.h[H_SLOTS];
+    this.keys = mem.u8(n * ilen, most * ilen);
+    this.refs = mem.i32(n, most);
+    this.mask = n - 1;
+  }
+
+  /** Distinct addresses with at least one peer. */
+  get size(): number {
+    return this.h[H_SIZE];
+  }
+
+  /** Views again after another thread resized the table. */
+  refresh(): void {
+    const n = this.h[H_SLOTS];
+    this.keys = reviewed(this.keys, n * this.ilen);
+    this.refs = reviewed(this.refs, n);
+    this.mask = n - 1;
   }
 
   private slot(a: Uint8Array, off: number): number {
@@ -39,7 +64,7 @@ export class IpCounter {
     const i = this.slot(a, off);
     if (this.refs[i] === 0) {
       for (let k = 0; k < this.ilen; k++) this.keys[i * this.ilen + k] = a[off + k];
-      this.size++;
+      this.h[H_SIZE]++;
     }
     this.refs[i]++;
   }
@@ -48,7 +73,7 @@ export class IpCounter {
     let i = this.slot(a, off);
     if (this.refs[i] === 0) return;
     if (--this.refs[i] > 0) return;
-    this.size--;
+    this.h[H_SIZE]--;
     // Backward-shift deletion keeps probe chains intact without tombstones.
     const mask = this.mask;
     const ilen = this.ilen;
@@ -64,24 +89,30 @@ export class IpCounter {
     }
   }
 
-  // Rebuilt into new tables (placing needs the old ones intact): the old pair is left to
-  // V8's next full collection, at most half the size of the new one.
+  // Rebuilt in the same memory (another thread can only see memory it was given at the
+  // start): the old slots are copied past the new ones, and placed again from there.
   private resize(size: number): void {
-    const oldKeys = this.keys;
-    const oldRefs = this.refs;
-    this.keys = u8(size * this.ilen);
-    this.refs = i32(size);
+    const ilen = this.ilen;
+    const old = this.refs.length;
+    const keys = this.mem.grown(this.keys, (size + old) * ilen);
+    const refs = this.mem.grown(this.refs, size + old);
+    keys.copyWithin(size * ilen, 0, old * ilen);
+    refs.copyWithin(size, 0, old);
+    refs.fill(0, 0, size);
+    this.keys = new Uint8Array(keys.buffer, 0, size * ilen);
+    this.refs = new Int32Array(refs.buffer, 0, size);
     this.mask = size - 1;
-    for (let j = 0; j < oldRefs.length; j++) {
-      if (oldRefs[j] === 0) continue;
-      const i = this.slot(oldKeys, j * this.ilen);
-      this.keys.set(oldKeys.subarray(j * this.ilen, j * this.ilen + this.ilen), i * this.ilen);
-      this.refs[i] = oldRefs[j];
+    this.h[H_SLOTS] = size;
+    for (let j = size; j < size + old; j++) {
+      if (refs[j] === 0) continue;
+      const i = this.slot(keys, j * ilen);
+      keys.copyWithin(i * ilen, j * ilen, j * ilen + ilen);
+      this.refs[i] = refs[j];
     }
   }
 
   clear(): void {
     this.refs.fill(0);
-    this.size = 0;
+    this.h[H_SIZE] = 0;
   }
 }

@@ -4,7 +4,7 @@
 // segments pile up (swarms grew past them or emptied), the pool is compacted in place
 // instead of being grown.
 
-import { grown, i32 } from './big-array.ts';
+import { HEAP, reviewed, type TableMemory } from './table-memory.ts';
 
 /** SIZES[c] is the capacity of a segment of class c. */
 export const SIZES: readonly number[] = (() => {
@@ -17,6 +17,12 @@ export const SIZES: readonly number[] = (() => {
 })();
 
 const CLASSES = SIZES.length;
+
+// Header words (shared by every thread using the pool), then a free-list head per class.
+const H_LEN = 0;
+const H_TOP = 1;
+const H_FREE_SLOTS = 2;
+const H_WORDS = 3;
 
 /** The lists whose segments live in a pool, as compaction walks and moves them. */
 export interface ListRefs {
@@ -35,14 +41,39 @@ export interface ListRefs {
 
 export class ListPool {
   data: Int32Array;
-  /** End of the used region. */
-  top = 0;
-  /** Slots held by freed segments (reusable only by their own class). */
-  freeSlots = 0;
-  private readonly freeHead = new Int32Array(CLASSES).fill(-1);
+  private readonly h: Int32Array;
+  private readonly freeHead: Int32Array;
 
-  constructor(initial = 1024) {
-    this.data = i32(initial);
+  /** @param max most words it may ever need */
+  constructor(
+    initial = 1024,
+    private readonly mem: TableMemory = HEAP,
+    max = 0,
+  ) {
+    this.h = mem.ints(H_WORDS);
+    this.freeHead = mem.ints(CLASSES);
+    if (mem.attached) {
+      this.data = mem.i32(this.h[H_LEN], Math.max(initial, max));
+    } else {
+      this.data = mem.i32(initial, Math.max(initial, max));
+      this.h[H_LEN] = initial;
+      this.freeHead.fill(-1);
+    }
+  }
+
+  /** Views again after another thread grew the pool. */
+  refresh(): void {
+    this.data = reviewed(this.data, this.h[H_LEN]);
+  }
+
+  /** End of the used region. */
+  get top(): number {
+    return this.h[H_TOP];
+  }
+
+  /** Slots held by freed segments (reusable only by their own class). */
+  get freeSlots(): number {
+    return this.h[H_FREE_SLOTS];
   }
 
   /** Offset of a segment of class cls, or -1 when the pool is full (caller compacts or grows). */
@@ -50,13 +81,13 @@ export class ListPool {
     const head = this.freeHead[cls];
     if (head >= 0) {
       this.freeHead[cls] = this.data[head];
-      this.freeSlots -= SIZES[cls];
+      this.h[H_FREE_SLOTS] -= SIZES[cls];
       return head;
     }
     const size = SIZES[cls];
-    if (this.top + size > this.data.length) return -1;
-    const off = this.top;
-    this.top += size;
+    const off = this.h[H_TOP];
+    if (off + size > this.data.length) return -1;
+    this.h[H_TOP] = off + size;
     return off;
   }
 
@@ -68,13 +99,14 @@ export class ListPool {
   grow(need: number): void {
     let next = Math.ceil(this.data.length * 1.5);
     while (this.top + need > next) next = Math.ceil(next * 1.5);
-    this.data = grown(this.data, next);
+    this.data = this.mem.grown(this.data, next);
+    this.h[H_LEN] = next;
   }
 
   release(off: number, cls: number): void {
     this.data[off] = this.freeHead[cls];
     this.freeHead[cls] = off;
-    this.freeSlots += SIZES[cls];
+    this.h[H_FREE_SLOTS] += SIZES[cls];
   }
 
   /**
@@ -101,7 +133,8 @@ export class ListPool {
       d[off] = -2 - CLASSES - i;
     }
     let to = 0;
-    for (let p = 0; p < this.top; ) {
+    const top = this.top;
+    for (let p = 0; p < top; ) {
       const k = -2 - d[p];
       if (k < 0) throw new Error(`list pool: no segment starts at ${p}`);
       if (k < CLASSES) {
@@ -117,14 +150,14 @@ export class ListPool {
       to += size;
       p += size;
     }
-    this.top = to;
-    this.freeSlots = 0;
+    this.h[H_TOP] = to;
+    this.h[H_FREE_SLOTS] = 0;
     this.freeHead.fill(-1);
   }
 
   reset(): void {
-    this.top = 0;
-    this.freeSlots = 0;
+    this.h[H_TOP] = 0;
+    this.h[H_FREE_SLOTS] = 0;
     this.freeHead.fill(-1);
   }
 }

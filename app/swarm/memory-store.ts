@@ -7,6 +7,7 @@ import type { Family } from '../bittorrent/family.ts';
 import type { PeerSink, SwarmCounts } from '../bittorrent/peer-sink.ts';
 import type { CompactOut } from '../protocol/compact.ts';
 import { FAST } from '../runtime/fast.ts';
+import { ID_MASK } from './id-index.ts';
 import { IpCounter } from './ip-counter.ts';
 import { ListPool, SIZES } from './list-pool.ts';
 import { MAX_POSITION, NO_TORRENT, PeerArena } from './peer-arena.ts';
@@ -22,6 +23,7 @@ import {
   type SnapshotVisitor,
   type StoreTotals,
 } from './store.ts';
+import { HEAP, type TableMemory } from './table-memory.ts';
 import {
   T_CLS,
   T_COUNT,
@@ -52,6 +54,25 @@ export interface MemoryStoreOptions {
 const SEEDER = 1;
 const COUNTED = 2;
 
+// Store header words: the sweep's cursor …
+const H_SWEEP_FAMILY = 0;
+const H_SWEEP_SLOT = 1;
+// … and in the float header: the clock, then seeders and leechers per family.
+const F_CLOCK = 0;
+
+/** Peers per family the indexes can tell apart (ids below ID_MASK). */
+const MOST_PEERS = ID_MASK - 1;
+/** Most words a list pool may take (4 GiB). */
+const MOST_POOL = 2 ** 30;
+
+/**
+ * Words the list pool may reach for `peers` in all and `lists` lists: segments are up
+ * to 1.4x their list, an eighth may be free before it compacts, and it grows by 1.5x.
+ */
+function poolWords(peers: number, lists: number): number {
+  return Math.min(MOST_POOL, Math.ceil(1.5 * (8 / 7) * (1.4 * peers + lists)) + 1024);
+}
+
 function gcd(a: number, b: number): number {
   while (b !== 0) {
     const t = a % b;
@@ -70,29 +91,58 @@ export class MemoryStore implements LocalStore {
   /** Peers per (torrent, /32 or /64); null when limits.peersPerIp is off. */
   private readonly prefixes: PrefixCounter | null;
   private readonly maxPerIp: number;
-  private readonly seedTotals = new Float64Array(2);
-  private readonly leechTotals = new Float64Array(2);
-  private sweepFamily = 0;
-  private sweepSlot = 0;
-  /** The latest `now` put() was given: peers keep last-seen modulo 2^24, read against it. */
-  private clock = 0;
+  /** Scalars in the store's header: the sweep's cursor. */
+  private readonly h: Int32Array;
+  /** The latest `now` put() was given (peers keep last-seen modulo 2^24, read against it). */
+  private readonly clockWord: Float64Array;
+  private readonly seedTotals: Float64Array;
+  private readonly leechTotals: Float64Array;
   /** Sink of touch()'s reads. */
   protected touched = 0;
 
-  constructor(private readonly opts: MemoryStoreOptions) {
+  /**
+   * @param mem where the tables live: private (HEAP) or memory other threads share
+   * (app/swarm/shared/), whose tables this builds in a fixed order
+   */
+  constructor(
+    private readonly opts: MemoryStoreOptions,
+    mem: TableMemory = HEAP,
+  ) {
     // Peer records hold torrent ids and list positions in 24 bits (see PeerArena).
     if (opts.maxTorrents > NO_TORRENT) throw new RangeError(`maxTorrents above ${NO_TORRENT}`);
     if (opts.maxPeersPerTorrent > MAX_POSITION)
       throw new RangeError(`maxPeersPerTorrent above ${MAX_POSITION}`);
+    this.h = mem.ints(2);
+    this.clockWord = mem.floats(1);
+    this.seedTotals = mem.floats(2);
+    this.leechTotals = mem.floats(2);
     // The open-addressing indexes mask with size - 1, so sizes are powers of two.
     const n = 2 ** Math.ceil(Math.log2(Math.max(1, opts.initialCapacity ?? 1024)));
-    this.torrents = new TorrentTable(n);
+    const peers = Math.min(opts.maxTorrents * opts.maxPeersPerTorrent, MOST_PEERS);
+    this.torrents = new TorrentTable(n, mem, opts.maxTorrents);
     const keyOf = (t: number): number => this.torrents.keyOf(t);
-    this.arenas = [new PeerArena(4, n, keyOf), new PeerArena(16, n, keyOf)];
-    this.ips = FAST ? null : [new IpCounter(4, n), new IpCounter(16, n)];
-    this.pool = new ListPool(n);
+    this.arenas = [new PeerArena(4, n, keyOf, mem, peers), new PeerArena(16, n, keyOf, mem, peers)];
+    this.ips = FAST ? null : [new IpCounter(4, n, mem, peers), new IpCounter(16, n, mem, peers)];
+    this.pool = new ListPool(n, mem, poolWords(2 * peers, 2 * opts.maxTorrents));
     this.maxPerIp = opts.maxPeersPerIp ?? 0;
-    this.prefixes = this.maxPerIp > 0 ? new PrefixCounter(n) : null;
+    this.prefixes = this.maxPerIp > 0 ? new PrefixCounter(n, mem, 2 * peers) : null;
+  }
+
+  /** Views again after another thread grew any table (see app/swarm/shared/). */
+  protected refresh(): void {
+    this.torrents.refresh();
+    this.arenas[0].refresh();
+    this.arenas[1].refresh();
+    if (!FAST) {
+      this.ips![0].refresh();
+      this.ips![1].refresh();
+    }
+    this.pool.refresh();
+    this.prefixes?.refresh();
+  }
+
+  private get clock(): number {
+    return this.clockWord[F_CLOCK];
   }
 
   readonly answersLater = false;
@@ -142,7 +192,7 @@ export class MemoryStore implements LocalStore {
     for (let k = 0; k < 20; k++) ids[at + k] = peerId[idOff + k];
     const now = op.now;
     arena.setSeen(s, now);
-    if (now > this.clock) this.clock = now;
+    if (now > this.clockWord[F_CLOCK]) this.clockWord[F_CLOCK] = now;
     if ((op.completed || (wasLeecher && seeder)) && (arena.flags(s) & COUNTED) === 0) {
       arena.setFlags(s, arena.flags(s) | COUNTED);
       torrents.rec[t * T_WORDS + T_DOWNLOADED]++;
@@ -327,26 +377,29 @@ export class MemoryStore implements LocalStore {
   }
 
   sweep(cutoff: number, budget: number): boolean {
+    const h = this.h;
+    const clock = this.clock;
     while (budget > 0) {
-      const f = this.sweepFamily;
+      const f = h[H_SWEEP_FAMILY];
       const arena = this.arenas[f as 0 | 1];
-      const end = Math.min(arena.high, this.sweepSlot + budget);
-      for (let s = this.sweepSlot; s < end; s++) {
+      const from = h[H_SWEEP_SLOT];
+      const end = Math.min(arena.high, from + budget);
+      for (let s = from; s < end; s++) {
         const t = arena.torrent(s);
-        if (t >= 0 && arena.seen(s, this.clock) < cutoff) {
+        if (t >= 0 && arena.seen(s, clock) < cutoff) {
           this.removeSlot(f, s);
           this.releaseIfEmpty(t);
         }
       }
-      budget -= end - this.sweepSlot;
-      this.sweepSlot = end;
+      budget -= end - from;
+      h[H_SWEEP_SLOT] = end;
       if (end < arena.high) return false;
-      this.sweepSlot = 0;
+      h[H_SWEEP_SLOT] = 0;
       if (f === 1) {
-        this.sweepFamily = 0;
+        h[H_SWEEP_FAMILY] = 0;
         return true;
       }
-      this.sweepFamily = 1;
+      h[H_SWEEP_FAMILY] = 1;
     }
     return false;
   }
@@ -413,8 +466,8 @@ export class MemoryStore implements LocalStore {
     this.prefixes?.clear();
     this.seedTotals.fill(0);
     this.leechTotals.fill(0);
-    this.sweepFamily = 0;
-    this.sweepSlot = 0;
+    this.h[H_SWEEP_FAMILY] = 0;
+    this.h[H_SWEEP_SLOT] = 0;
   }
 
   // ---- list maintenance: [seeders | leechers], positions mirrored in arena.pos ----

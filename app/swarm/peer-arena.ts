@@ -11,9 +11,9 @@
 // (6 or 18 bytes) · then peer_id (20 bytes; a free slot keeps its next-free link
 // there). 36 bytes for IPv4, 48 for IPv6.
 
-import { grown, i32 } from './big-array.ts';
 import { hashBytes } from './hash.ts';
 import { EMPTY, ID_MASK, IdIndex } from './id-index.ts';
+import { HEAP, reviewed, type TableMemory } from './table-memory.ts';
 
 /** Torrent ids fit in 24 bits; this one marks a free slot. */
 export const NO_TORRENT = 0xffffff;
@@ -26,6 +26,13 @@ const B_ADDR = 10;
 /** Buckets peek() looks at for the first entry with the request's home. */
 const PEEK_SPAN = 8;
 
+// Header words (shared by every thread using the arena).
+const H_CAP = 0;
+const H_COUNT = 1;
+const H_HIGH = 2;
+const H_FREE = 3;
+const H_WORDS = 4;
+
 export class PeerArena {
   /** Bytes of the compact form: address + 2-byte port (6 for IPv4, 18 for IPv6). */
   readonly alen: number;
@@ -37,15 +44,13 @@ export class PeerArena {
   private readonly words: number;
   /** Offset of the peer_id in a record. */
   private readonly idAt: number;
+  /** Slots the memory holds: this thread's copy of the header's (changes only with the memory). */
   cap = 0;
   /** The records as words (torrent and flags, free links) … */
-  w = i32(0);
+  w: Int32Array;
   /** … and as bytes (position, last-seen, address, peer_id): the same memory. */
-  b = new Uint8Array(this.w.buffer, 0, 0);
-  count = 0;
-  /** Slots [0, high) have been used at least once. */
-  high = 0;
-  private freeHead = -1;
+  b: Uint8Array;
+  private readonly h: Int32Array;
   private readonly index: IdIndex;
   private readonly homeOf = (s: number): number => {
     const off = s * this.rec + B_ADDR;
@@ -56,27 +61,58 @@ export class PeerArena {
   /**
    * @param torrentKey the torrentKey of a torrent id: peers are indexed by (torrent key,
    * address, port), which a request knows before its torrent is found.
+   * @param max most peers it must ever hold
    */
   constructor(
     ilen: 4 | 16,
     initial: number,
     private readonly torrentKey: (t: number) => number,
+    private readonly mem: TableMemory = HEAP,
+    max = 0,
   ) {
     this.ilen = ilen;
     this.alen = ilen + 2;
     this.idAt = B_ADDR + this.alen;
     this.rec = Math.ceil((this.idAt + 20) / 4) * 4;
     this.words = this.rec / 4;
-    this.grow(initial);
-    this.index = new IdIndex(initial * 1.5);
+    this.h = mem.ints(H_WORDS);
+    let cap = initial;
+    while (cap < max) cap *= 2;
+    this.w = mem.i32(mem.attached ? this.h[H_CAP] * this.words : 0, cap * this.words);
+    this.b = new Uint8Array(this.w.buffer, 0, 0);
+    if (!mem.attached) {
+      this.grow(initial);
+      this.h[H_FREE] = -1;
+    }
+    this.index = new IdIndex(initial * 1.5, mem, max);
+    if (mem.attached) this.refresh();
+  }
+
+  /** Views again after another thread grew the arena or its index. */
+  refresh(): void {
+    this.cap = this.h[H_CAP];
+    this.w = reviewed(this.w, this.cap * this.words);
+    this.b = new Uint8Array(this.w.buffer, 0, this.cap * this.rec);
+    this.index.refresh();
+  }
+
+  /** Peers held. */
+  get count(): number {
+    return this.h[H_COUNT];
+  }
+
+  /** Slots [0, high) have been used at least once. */
+  get high(): number {
+    return this.h[H_HIGH];
   }
 
   // Slots from `high` on are never read before insert() fills them, so growing writes
   // nothing there: the new capacity stays untouched, not resident, until used.
   private grow(cap: number): void {
-    this.w = grown(this.w, cap * this.words);
+    this.w = this.mem.grown(this.w, cap * this.words);
     this.b = new Uint8Array(this.w.buffer, this.w.byteOffset, cap * this.rec);
     this.cap = cap;
+    this.h[H_CAP] = cap;
   }
 
   /** Owning torrent of slot s, or -1 for a free slot. */
@@ -192,13 +228,14 @@ export class PeerArena {
 
   /** A new slot holding (torrent, address, port) with flags 0; the caller fills the rest. */
   insert(t: number, tk: number, a: Uint8Array, off: number, port: number): number {
-    if (this.index.full(this.count)) this.rehash(this.index.grownSize());
-    let s = this.freeHead;
+    const h = this.h;
+    if (this.index.full(h[H_COUNT])) this.rehash(this.index.grownSize());
+    let s = h[H_FREE];
     if (s >= 0) {
-      this.freeHead = this.w[(s * this.rec + this.idAt) >> 2];
+      h[H_FREE] = this.w[(s * this.rec + this.idAt) >> 2];
     } else {
-      if (this.high === this.cap) this.grow(this.cap * 2);
-      s = this.high++;
+      if (h[H_HIGH] === this.cap) this.grow(this.cap * 2);
+      s = h[H_HIGH]++;
     }
     const b = this.b;
     const base = s * this.rec + B_ADDR;
@@ -207,7 +244,7 @@ export class PeerArena {
     b[base + this.ilen + 1] = port & 0xff;
     this.w[s * this.words] = t;
     this.index.place(this.hashOf(tk, a, off, port), s);
-    this.count++;
+    h[H_COUNT]++;
     return s;
   }
 
@@ -215,21 +252,22 @@ export class PeerArena {
   release(s: number): void {
     this.index.delete(s, this.homeOf);
     this.w[s * this.words] = NO_TORRENT;
-    this.w[(s * this.rec + this.idAt) >> 2] = this.freeHead;
-    this.freeHead = s;
-    this.count--;
+    this.w[(s * this.rec + this.idAt) >> 2] = this.h[H_FREE];
+    this.h[H_FREE] = s;
+    this.h[H_COUNT]--;
   }
 
   private rehash(size: number): void {
     this.index.reset(size);
-    for (let s = 0; s < this.high; s++) if (this.torrent(s) >= 0) this.index.place(this.homeOf(s), s);
+    const high = this.high;
+    for (let s = 0; s < high; s++) if (this.torrent(s) >= 0) this.index.place(this.homeOf(s), s);
   }
 
   // As after grow(): slots from `high` on are not read before insert() fills them.
   clear(): void {
     this.index.clear();
-    this.count = 0;
-    this.high = 0;
-    this.freeHead = -1;
+    this.h[H_COUNT] = 0;
+    this.h[H_HIGH] = 0;
+    this.h[H_FREE] = -1;
   }
 }

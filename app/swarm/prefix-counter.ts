@@ -4,22 +4,49 @@
 // the limit is on; then it holds one entry per distinct (torrent, prefix), never more
 // than there are peers. Open addressing over flat arrays, backward-shift deletion.
 
-import { i32 } from './big-array.ts';
 import { fmix, mix, SEED_B, word } from './hash.ts';
+import { doublingSlots, HEAP, reviewed, type TableMemory } from './table-memory.ts';
+
+// Header words: slots, then distinct pairs.
+const H_SLOTS = 0;
+const H_SIZE = 1;
 
 export class PrefixCounter {
   /** Per slot: torrent list index (torrent * 2 + family index), prefix word 0, word 1. */
   private keys: Int32Array;
   private refs: Int32Array;
+  /** Slots - 1: this thread's copy of the header's, which changes only with the memory. */
   private mask: number;
-  /** Distinct (torrent, prefix) pairs with at least one peer. */
-  size = 0;
+  private readonly h: Int32Array;
 
-  constructor(initial = 1024) {
+  /** @param max most pairs it must ever hold */
+  constructor(
+    initial = 1024,
+    private readonly mem: TableMemory = HEAP,
+    max = 0,
+  ) {
     let n = 16;
     while (n < initial) n *= 2;
-    this.keys = i32(n * 3);
-    this.refs = i32(n);
+    this.h = mem.ints(2);
+    // A resize keeps a copy of the old slots past the new ones: half as many again.
+    const most = doublingSlots(n, max) * 1.5;
+    if (!mem.attached) this.h[H_SLOTS] = n;
+    n = this.h[H_SLOTS];
+    this.keys = mem.i32(n * 3, most * 3);
+    this.refs = mem.i32(n, most);
+    this.mask = n - 1;
+  }
+
+  /** Distinct (torrent, prefix) pairs with at least one peer. */
+  get size(): number {
+    return this.h[H_SIZE];
+  }
+
+  /** Views again after another thread resized the table. */
+  refresh(): void {
+    const n = this.h[H_SLOTS];
+    this.keys = reviewed(this.keys, n * 3);
+    this.refs = reviewed(this.refs, n);
     this.mask = n - 1;
   }
 
@@ -53,7 +80,7 @@ export class PrefixCounter {
       this.keys[i * 3] = ti;
       this.keys[i * 3 + 1] = k0;
       this.keys[i * 3 + 2] = k1;
-      this.size++;
+      this.h[H_SIZE]++;
     }
     this.refs[i]++;
   }
@@ -62,7 +89,7 @@ export class PrefixCounter {
     let i = this.slot(ti, word(addr, off), v6 ? word(addr, off + 4) : 0);
     if (this.refs[i] === 0) return;
     if (--this.refs[i] > 0) return;
-    this.size--;
+    this.h[H_SIZE]--;
     const mask = this.mask;
     const keys = this.keys;
     for (let j = (i + 1) & mask; this.refs[j] !== 0; j = (j + 1) & mask) {
@@ -77,26 +104,31 @@ export class PrefixCounter {
     }
   }
 
-  // Rebuilt into new tables (placing needs the old ones intact): the old pair is left to
-  // V8's next full collection, at most half the size of the new one.
+  // Rebuilt in the same memory (another thread can only see memory it was given at the
+  // start): the old slots are copied past the new ones, and placed again from there.
   private resize(n: number): void {
-    const oldKeys = this.keys;
-    const oldRefs = this.refs;
-    this.keys = i32(n * 3);
-    this.refs = i32(n);
+    const old = this.refs.length;
+    const keys = this.mem.grown(this.keys, (n + old) * 3);
+    const refs = this.mem.grown(this.refs, n + old);
+    keys.copyWithin(n * 3, 0, old * 3);
+    refs.copyWithin(n, 0, old);
+    refs.fill(0, 0, n);
+    this.keys = new Int32Array(keys.buffer, 0, n * 3);
+    this.refs = new Int32Array(refs.buffer, 0, n);
     this.mask = n - 1;
-    for (let j = 0; j < oldRefs.length; j++) {
-      if (oldRefs[j] === 0) continue;
-      const i = this.slot(oldKeys[j * 3], oldKeys[j * 3 + 1], oldKeys[j * 3 + 2]);
-      this.keys[i * 3] = oldKeys[j * 3];
-      this.keys[i * 3 + 1] = oldKeys[j * 3 + 1];
-      this.keys[i * 3 + 2] = oldKeys[j * 3 + 2];
-      this.refs[i] = oldRefs[j];
+    this.h[H_SLOTS] = n;
+    for (let j = n; j < n + old; j++) {
+      if (refs[j] === 0) continue;
+      const i = this.slot(keys[j * 3], keys[j * 3 + 1], keys[j * 3 + 2]);
+      this.keys[i * 3] = keys[j * 3];
+      this.keys[i * 3 + 1] = keys[j * 3 + 1];
+      this.keys[i * 3 + 2] = keys[j * 3 + 2];
+      this.refs[i] = refs[j];
     }
   }
 
   clear(): void {
     this.refs.fill(0);
-    this.size = 0;
+    this.h[H_SIZE] = 0;
   }
 }

@@ -13,10 +13,10 @@
 // table is full. A scrape only reads a record and a new peer takes it out of the queue,
 // so queue order is idle order: exact LRU with O(1) updates, no timestamps compared.
 
-import { grown, i32 } from './big-array.ts';
 import { hashBytes } from './hash.ts';
 import { EMPTY, ID_MASK, IdIndex } from './id-index.ts';
 import type { ListRefs } from './list-pool.ts';
+import { HEAP, reviewed, type TableMemory } from './table-memory.ts';
 
 /** Int32 words per torrent record (64 bytes). */
 export const T_WORDS = 16;
@@ -48,6 +48,16 @@ const T_NEXT = T_OFF + 1;
 /** …and since when (unix seconds) the record has had no peer, in a T_CLS word. */
 const T_IDLE = T_CLS;
 
+// Header words (shared by every thread using the table).
+const H_CAP = 0;
+const H_SIZE = 1;
+const H_COUNT_ONLY = 2;
+const H_HIGH = 3;
+const H_FREE = 4;
+const H_IDLE_HEAD = 5;
+const H_IDLE_TAIL = 6;
+const H_WORDS = 7;
+
 /**
  * The keyed hash of an info_hash: the torrent index's key, and part of the peer index's
  * key, so a request's peer lookup need not wait for its torrent lookup (tracker.put
@@ -58,36 +68,74 @@ export function torrentKey(h: Uint8Array, off: number): number {
 }
 
 export class TorrentTable implements ListRefs {
+  /** Records the memory holds: this thread's copy of the header's (changes only with the memory). */
   cap = 0;
-  rec = i32(0);
+  rec: Int32Array;
   /** The same memory as bytes: torrent t's info_hash is bytes[t * 64, t * 64 + 20). */
-  bytes = new Uint8Array(this.rec.buffer, 0, 0);
-  /** Records in use, count-only ones included (what db.maxTorrents bounds). */
-  size = 0;
-  /** Count-only records among them. */
-  countOnly = 0;
-  high = 0;
-  private freeHead = -1;
-  /** The idle queue of count-only records: its longest-idle and its newest. */
-  private idleHead = -1;
-  private idleTail = -1;
+  bytes: Uint8Array;
+  private readonly h: Int32Array;
   private readonly index: IdIndex;
   private readonly homeOf = (t: number): number => this.rec[t * T_WORDS + T_KEY];
   /**
    * One announce looks its torrent up three times (put, counts, select): the last hit
-   * is checked first, a 20-byte compare instead of hashing and probing.
+   * is checked first, a 20-byte compare instead of hashing and probing. This thread's
+   * own guess: isLast() checks it against the record.
    */
   private last = -1;
 
-  constructor(initial = 1024) {
+  /** @param max most records it must ever hold (db.maxTorrents) */
+  constructor(
+    initial = 1024,
+    private readonly mem: TableMemory = HEAP,
+    max = 0,
+  ) {
+    this.h = mem.ints(H_WORDS);
+    let cap = initial;
+    while (cap < max) cap *= 2;
+    if (mem.attached) {
+      this.rec = mem.i32(this.h[H_CAP] * T_WORDS, cap * T_WORDS);
+      this.bytes = this.rec as never;
+      this.index = new IdIndex(initial * 1.5, mem, max);
+      this.refresh();
+      return;
+    }
+    this.rec = mem.i32(0, cap * T_WORDS);
+    this.bytes = new Uint8Array(this.rec.buffer, 0, 0);
     this.grow(initial);
-    this.index = new IdIndex(initial * 1.5);
+    this.h[H_FREE] = -1;
+    this.h[H_IDLE_HEAD] = -1;
+    this.h[H_IDLE_TAIL] = -1;
+    this.index = new IdIndex(initial * 1.5, mem, max);
+  }
+
+  /** Views again after another thread grew the table or its index. */
+  refresh(): void {
+    this.cap = this.h[H_CAP];
+    this.rec = reviewed(this.rec, this.cap * T_WORDS);
+    this.bytes = new Uint8Array(this.rec.buffer, 0, this.cap * T_BYTES);
+    this.index.refresh();
+  }
+
+  /** Records in use, count-only ones included (what db.maxTorrents bounds). */
+  get size(): number {
+    return this.h[H_SIZE];
+  }
+
+  /** Count-only records among them. */
+  get countOnly(): number {
+    return this.h[H_COUNT_ONLY];
+  }
+
+  /** Records [0, high) have been used at least once. */
+  get high(): number {
+    return this.h[H_HIGH];
   }
 
   private grow(cap: number): void {
-    this.rec = grown(this.rec, cap * T_WORDS);
+    this.rec = this.mem.grown(this.rec, cap * T_WORDS);
     this.bytes = new Uint8Array(this.rec.buffer, this.rec.byteOffset, cap * T_BYTES);
     this.cap = cap;
+    this.h[H_CAP] = cap;
   }
 
   /** Byte offset of torrent t's info_hash in `bytes`. */
@@ -111,7 +159,7 @@ export class TorrentTable implements ListRefs {
 
   /** The longest-idle count-only record, or -1 when there is none. */
   oldestCountOnly(): number {
-    return this.idleHead;
+    return this.h[H_IDLE_HEAD];
   }
 
   downloaded(t: number): number {
@@ -168,13 +216,14 @@ export class TorrentTable implements ListRefs {
 
   /** A new torrent with empty lists (list segments are allocated on first peer). */
   insert(h: Uint8Array, off: number, key: number): number {
-    if (this.index.full(this.size)) this.rehash(this.index.grownSize());
-    let t = this.freeHead;
+    const hd = this.h;
+    if (this.index.full(hd[H_SIZE])) this.rehash(this.index.grownSize());
+    let t = hd[H_FREE];
     if (t >= 0) {
-      this.freeHead = this.rec[t * T_WORDS + T_OFF];
+      hd[H_FREE] = this.rec[t * T_WORDS + T_OFF];
     } else {
-      if (this.high === this.cap) this.grow(this.cap * 2);
-      t = this.high++;
+      if (hd[H_HIGH] === this.cap) this.grow(this.cap * 2);
+      t = hd[H_HIGH]++;
     }
     const r = t * T_WORDS;
     this.rec.fill(0, r, r + T_WORDS);
@@ -185,7 +234,7 @@ export class TorrentTable implements ListRefs {
     this.rec[r + T_OFF + 1] = EMPTY;
     this.rec[r + T_KEY] = key;
     this.index.place(key, t);
-    this.size++;
+    hd[H_SIZE]++;
     return t;
   }
 
@@ -196,14 +245,16 @@ export class TorrentTable implements ListRefs {
   retire(t: number, now: number): void {
     const r = t * T_WORDS;
     const rec = this.rec;
+    const h = this.h;
+    const tail = h[H_IDLE_TAIL];
     rec[r + T_STATE] = COUNT_ONLY;
     rec[r + T_IDLE] = now;
     rec[r + T_NEXT] = -1;
-    rec[r + T_PREV] = this.idleTail;
-    if (this.idleTail >= 0) rec[this.idleTail * T_WORDS + T_NEXT] = t;
-    else this.idleHead = t;
-    this.idleTail = t;
-    this.countOnly++;
+    rec[r + T_PREV] = tail;
+    if (tail >= 0) rec[tail * T_WORDS + T_NEXT] = t;
+    else h[H_IDLE_HEAD] = t;
+    h[H_IDLE_TAIL] = t;
+    h[H_COUNT_ONLY]++;
   }
 
   /** Count-only record t gets a peer: a torrent with (still empty) lists again. */
@@ -221,10 +272,10 @@ export class TorrentTable implements ListRefs {
     const prev = rec[r + T_PREV];
     const next = rec[r + T_NEXT];
     if (prev >= 0) rec[prev * T_WORDS + T_NEXT] = next;
-    else this.idleHead = next;
+    else this.h[H_IDLE_HEAD] = next;
     if (next >= 0) rec[next * T_WORDS + T_PREV] = prev;
-    else this.idleTail = prev;
-    this.countOnly--;
+    else this.h[H_IDLE_TAIL] = prev;
+    this.h[H_COUNT_ONLY]--;
   }
 
   /** Free a torrent whose lists the caller has already released, or a count-only record. */
@@ -232,14 +283,15 @@ export class TorrentTable implements ListRefs {
     if (this.isCountOnly(t)) this.unlink(t);
     this.index.delete(t, this.homeOf);
     this.rec[t * T_WORDS + T_STATE] = FREE;
-    this.rec[t * T_WORDS + T_OFF] = this.freeHead;
-    this.freeHead = t;
-    this.size--;
+    this.rec[t * T_WORDS + T_OFF] = this.h[H_FREE];
+    this.h[H_FREE] = t;
+    this.h[H_SIZE]--;
   }
 
   private rehash(size: number): void {
     this.index.reset(size);
-    for (let t = 0; t < this.high; t++) if (this.live(t)) this.index.place(this.homeOf(t), t);
+    const high = this.high;
+    for (let t = 0; t < high; t++) if (this.live(t)) this.index.place(this.homeOf(t), t);
   }
 
   // ListRefs: list i is family i & 1 of torrent i >> 1.
@@ -266,11 +318,12 @@ export class TorrentTable implements ListRefs {
   clear(): void {
     this.last = -1;
     this.index.clear();
-    this.size = 0;
-    this.countOnly = 0;
-    this.high = 0;
-    this.freeHead = -1;
-    this.idleHead = -1;
-    this.idleTail = -1;
+    const h = this.h;
+    h[H_SIZE] = 0;
+    h[H_COUNT_ONLY] = 0;
+    h[H_HIGH] = 0;
+    h[H_FREE] = -1;
+    h[H_IDLE_HEAD] = -1;
+    h[H_IDLE_TAIL] = -1;
   }
 }
