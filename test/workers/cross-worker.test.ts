@@ -96,7 +96,7 @@ for (const host of ['127.0.0.1', '::1']) {
       t.after(() => b.client.close());
       assert.notEqual(b.worker, a.worker);
       const reply = decodeAnnounceReply(b.reply, family);
-      assert.equal(reply.leechers, 1, "worker B counts the leecher announced through worker A");
+      assert.equal(reply.leechers, 1, 'worker B counts the leecher announced through worker A');
       assert.equal(reply.seeders, 1);
       assert.deepEqual(
         reply.peers.map((p) => p.port),
