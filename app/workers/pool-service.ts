@@ -14,6 +14,7 @@ import { tableBytes } from '../tracker/rate-limit.ts';
 import { Tracker } from '../tracker/tracker.ts';
 import { openLists, purgeOnListChange, Running, reloadLists, startUpkeep } from '../upkeep.ts';
 import { WorkerPool } from './pool.ts';
+import { claimTcpPort, claimUdpPort } from './ports.ts';
 
 export async function startPoolService(config: Config, logger: Logger): Promise<Service> {
   const lists = openLists(config, logger);
@@ -28,7 +29,11 @@ export async function startPoolService(config: Config, logger: Logger): Promise<
     ? new Metrics({
         store,
         histogram: config.metrics.histogram,
-        workers: { slots: () => pool.current?.slots ?? [], live: () => pool.current?.live ?? 0 },
+        workers: {
+          slots: () => pool.current?.slots ?? [],
+          live: () => pool.current?.live ?? 0,
+          configured: config.workers,
+        },
       })
     : undefined;
   const upkeep = startUpkeep(store, config, logger, metrics);
@@ -41,6 +46,7 @@ export async function startPoolService(config: Config, logger: Logger): Promise<
     ...config,
     // The workers log as the main thread's logger does (tests pass a silent one).
     loglevel: logger.level as LogLevel,
+    http: { ...config.http },
     udp: { ...config.udp, connections: { ...config.udp.connections, secret } },
   };
   const workers = new WorkerPool({
@@ -67,6 +73,8 @@ export async function startPoolService(config: Config, logger: Logger): Promise<
   running.add(() => allow?.close());
   let metricsPort = 0;
   try {
+    if (config.http.enabled) workerConfig.http.port = await claimTcpPort(config.http.ip, config.http.port);
+    if (config.udp.enabled) workerConfig.udp.port = await claimUdpPort(config.udp.ip, config.udp.port);
     await workers.start();
     running.add(() => workers.stop());
     metricsPort = await serveMetrics(metrics, config, logger, workers.httpPort, running);
