@@ -34,6 +34,7 @@ export class Metrics implements MetricsEndpoint {
   readonly slots: RequestSlots;
   /** What the registry reads: this thread's slots, or the sum over every worker's. */
   private readonly read: () => RequestSlots;
+  private readonly workers: WorkerFigures;
   private readonly gc = new GcPauses();
   private readonly startedAt = performance.now();
   private readonly snapshotSeconds: Gauge;
@@ -62,7 +63,8 @@ export class Metrics implements MetricsEndpoint {
     registerRequestCounters(this.registry, this.read);
     registerSwarmGauges(this.registry, opts.store);
     registerWsMetrics(this.registry, this.read);
-    registerWorkerMetrics(this.registry, workers ?? { slots: () => [slots], live: () => 1 });
+    this.workers = workers ?? { slots: () => [slots], live: () => 1, configured: 1 };
+    registerWorkerMetrics(this.registry, this.workers);
     this.snapshotSeconds = new Gauge({
       name: 'trakx_snapshot_duration_seconds',
       help: 'Wall time of the last snapshot save (0 before the first).',
@@ -121,6 +123,7 @@ export class Metrics implements MetricsEndpoint {
         requests: this.read(),
         gc: this.gc,
         startedAt: this.startedAt,
+        workers: this.workers,
       }),
     );
   }

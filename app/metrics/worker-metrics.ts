@@ -11,6 +11,8 @@ export interface WorkerFigures {
   slots(): readonly RequestSlots[];
   /** Workers serving now. */
   live(): number;
+  /** Workers configured (config workers). */
+  readonly configured: number;
 }
 
 export function registerWorkerMetrics(registry: Registry, workers: WorkerFigures): void {

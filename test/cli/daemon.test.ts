@@ -72,6 +72,7 @@ test('start spawns the tracker in the background, writes the pid file, and statu
     pidFile: { path: pidFile(), state: 'ok' },
     process: 'alive',
     heartbeat: { http: 'ok', udp: 'ok' },
+    workers: { live: 1, configured: 1 },
   });
   const text = await run('status');
   assert.equal(text.code, 0);
