@@ -96,6 +96,14 @@ export const GOALS: readonly Goal[] = [
   atMost('RSS flat within ±5 % across the soak once warm', 'soak', 'flatness_pct', 'pct', 5),
 ];
 
+/** A target another benchmark measures (its own results file and date), shown in the same table. */
+export interface SideGoal {
+  /** Names the benchmark and its date. */
+  text: string;
+  shown: string;
+  holds: boolean;
+}
+
 export interface GoalCheck {
   goal: Goal;
   /** The figure as printed (ratio with ×, or in its unit). */
@@ -135,8 +143,11 @@ export function checkGoals(r: Report, subject: TargetId = 'trakx'): GoalCheck[] 
   });
 }
 
-/** The "Targets" section of RESULTS.md: one row per goal, for the default and the fast build. */
-export function goalsMarkdown(r: Report): string[] {
+/**
+ * The "Targets" section of RESULTS.md: one row per goal, for the default and the fast
+ * build, then the rows of `side` targets (not counted as this run's).
+ */
+export function goalsMarkdown(r: Report, side: SideGoal[] = []): string[] {
   const trakx = checkGoals(r, 'trakx');
   const fast = checkGoals(r, 'trakx-fast');
   const ceiling = TARGETS[CEILING].label;
@@ -158,6 +169,7 @@ export function goalsMarkdown(r: Report): string[] {
       c.ceilingRatio !== undefined && Number.isFinite(c.ceilingRatio) ? `${c.ceilingRatio.toFixed(2)}×` : '';
     lines.push(`| ${c.goal.text} | ${mark(c)} | ${mark(fast[i])} | ${own} |`);
   });
+  for (const g of side) lines.push(`| ${g.text} | ${g.shown} ${g.holds ? '✓' : '✗'} | – not measured |  |`);
   const held = trakx.filter((c) => c.holds === true).length;
   lines.push('', `trakx meets ${held} of ${trakx.length} targets in this run.`);
   for (const c of trakx) {

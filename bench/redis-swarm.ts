@@ -9,14 +9,14 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import type { PeerSink, SwarmCounts } from '../app/bittorrent/peer-sink.ts';
-import type { CompactOut } from '../app/protocol/compact.ts';
+import type { SwarmCounts } from '../app/bittorrent/peer-sink.ts';
 import { MemoryStore } from '../app/swarm/memory-store.ts';
 import { RedisSwarm } from '../app/swarm/redis/redis-swarm.ts';
 import { PeerAnnounce } from '../app/swarm/store.ts';
 import { cpuMs } from './proc.ts';
 import { announceResult, benchRedis, closedLoop, fmt, type LoadFigures, Population } from './redis-common.ts';
 import { writeSection } from './results-sections.ts';
+import { CompactSink } from './store-load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -95,20 +95,11 @@ async function fixedRate(swarms: RedisSwarm[], rate: number, seconds: number, re
   };
 }
 
-class Sink implements PeerSink {
-  readonly compact4: CompactOut = { buf: new Uint8Array(NUMWANT * 6), pos: 0, end: NUMWANT * 6 };
-  readonly compact6 = null;
-  room(family: 4 | 6): number {
-    return family === 4 ? (this.compact4.end - this.compact4.pos) / 6 : 0;
-  }
-  peer(): void {}
-}
-
 /** The same announces on the in-memory store (one announce call), CPU per announce. */
 function memoryMode(count: number): { nodeUs: number; preloadS: number } {
   const store = new MemoryStore({ maxTorrents: pop.torrents * 2, maxPeersPerTorrent: MAX_PEERS });
   const req = pop.request(NUMWANT, now);
-  const sink = new Sink();
+  const sink = new CompactSink(NUMWANT);
   const counts: SwarmCounts = { seeders: 0, leechers: 0, downloaded: 0 };
   const op = new PeerAnnounce();
   op.numwant = NUMWANT;

@@ -21,6 +21,7 @@ import { benchLock } from './lock.ts';
 import { markdown, type Report, type ScenarioOutcome, summarize, type TargetOutcome } from './report.ts';
 import { withSections } from './results-sections.ts';
 import { allScenarios, type Ctx, type RunFigures, SCENARIO_IDS } from './scenarios.ts';
+import { RESULTS_FILE, storeGoals } from './store-report.ts';
 import {
   opentrackerPath,
   type Running,
@@ -326,11 +327,13 @@ async function main(): Promise<void> {
 
 /**
  * RESULTS.md; a quick run's tiny pools say nothing about the targets, so it lists none. The
- * WebSocket section comes from the last `npm run bench:ws` (ws-results.json).
+ * WebSocket section comes from the last `npm run bench:ws` (ws-results.json), the lock
+ * target's row from the last bench/store-bench.ts (store-results.json).
  */
 function render(report: Report): string {
   const ws = wsSection(join(benchDir, 'ws-results.json'));
-  return markdown(report, [...(report.mode === 'full' ? goalsMarkdown(report) : []), ...ws]);
+  const side = storeGoals(join(benchDir, RESULTS_FILE));
+  return markdown(report, [...(report.mode === 'full' ? goalsMarkdown(report, side) : []), ...ws]);
 }
 
 function brief(f: RunFigures): string {

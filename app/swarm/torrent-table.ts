@@ -94,7 +94,7 @@ export class TorrentTable implements ListRefs {
     while (cap < max) cap *= 2;
     if (mem.attached) {
       this.rec = mem.i32(this.h[H_CAP] * T_WORDS, cap * T_WORDS);
-      this.bytes = this.rec as never;
+      this.bytes = new Uint8Array(this.rec.buffer, 0, 0);
       this.index = new IdIndex(initial * 1.5, mem, max);
       this.refresh();
       return;
