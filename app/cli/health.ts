@@ -1,6 +1,7 @@
 // Liveness checks for `trakx status` and `trakx start`: the HTTP `/heartbeat` route and
 // the UDP heartbeat (a 16-byte packet with action 4 at bytes 8–11, answered by the single
-// byte 0xFF). A wildcard listen address is probed on loopback.
+// byte 0xFF), both answered by whichever worker thread the kernel picks, and the workers
+// the main thread reports alive in /stats. A wildcard listen address is probed on loopback.
 
 import { createSocket } from 'node:dgram';
 import { request } from 'node:http';
@@ -101,4 +102,45 @@ export async function udpHeartbeat(config: Config, timeoutMs = 1000): Promise<Ch
   if (!config.udp.enabled) return 'off';
   const ok = await anyHost(probeHosts(config.udp.ip), (h) => udpOnce(h, config.udp.port, timeoutMs));
   return ok ? 'ok' : 'fail';
+}
+
+export type WorkersCheck = { live: number; configured: number } | 'fail' | 'off';
+
+function statsOnce(host: string, port: number, timeoutMs: number): Promise<Record<string, unknown> | null> {
+  return new Promise((resolve) => {
+    const req = request(
+      { host, port, path: '/stats', method: 'GET', timeout: timeoutMs, headers: { connection: 'close' } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            resolve(res.statusCode === 200 ? JSON.parse(Buffer.concat(chunks).toString()) : null);
+          } catch {
+            resolve(null);
+          }
+        });
+        res.on('error', () => resolve(null));
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(null));
+    req.end();
+  });
+}
+
+/** Workers alive against configured, from /stats (off when no listener serves it). */
+export async function workersCheck(config: Config, timeoutMs = 1000): Promise<WorkersCheck> {
+  if (!config.metrics.enabled) return 'off';
+  const separate = config.metrics.port > 0;
+  if (!separate && !config.http.enabled) return 'off';
+  const hosts = probeHosts(separate ? config.metrics.ip : config.http.ip);
+  const port = separate ? config.metrics.port : config.http.port;
+  for (const host of hosts) {
+    const stats = await statsOnce(host, port, timeoutMs);
+    const live = stats?.['trakx.workers.live'];
+    const configured = stats?.['trakx.workers.configured'];
+    if (typeof live === 'number' && typeof configured === 'number') return { live, configured };
+  }
+  return 'fail';
 }

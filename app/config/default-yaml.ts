@@ -9,6 +9,10 @@ export const DEFAULT_YAML = `# trakx configuration.
 # trace, debug, info, warn, error, fatal or silent
 loglevel: info
 
+# worker threads serving the tracker ports, all sharing one swarm store;
+# 0 = one per core, 1 = a single thread (no worker thread)
+workers: 0
+
 announce:
   # interval sent to clients = base + random[0, fuzz)
   base: 30m

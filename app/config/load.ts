@@ -4,7 +4,7 @@
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import envSchema from 'env-schema';
 import { parse as parseYaml } from 'yaml';
@@ -280,6 +280,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   }
 
   const config = merged as unknown as Config;
+  if (config.workers === 0) config.workers = availableParallelism();
   if (config.db.expiry === 0) config.db.expiry = config.announce.base + config.announce.fuzz + 300;
   if (config.numwant.default > config.numwant.limit) {
     throw new ConfigError(

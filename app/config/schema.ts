@@ -17,6 +17,14 @@ export const configSchema = {
       default: 'info',
       description: 'Log level.',
     },
+    workers: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 256,
+      default: 0,
+      description:
+        'Worker threads serving the tracker ports (`reusePort`), all sharing one swarm store; 0 = one per core (`os.availableParallelism()`), 1 = a single thread (no worker thread).',
+    },
     announce: {
       type: 'object',
       additionalProperties: false,

@@ -5,6 +5,8 @@ export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' |
 
 export interface Config {
   loglevel: LogLevel;
+  /** Worker threads; load.ts turns the schema's 0 (one per core) into the count. */
+  workers: number;
   announce: { base: number; fuzz: number; min: number };
   http: { enabled: boolean; ip: string; port: number; trustProxy: string[] };
   udp: {

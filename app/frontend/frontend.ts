@@ -6,9 +6,10 @@
 import type { Logger } from 'pino';
 import type { RequestObserver } from '../bittorrent/observer.ts';
 import type { Config } from '../config/types.ts';
-import type { Metrics } from '../metrics/metrics.ts';
+import type { MetricsEndpoint } from '../metrics/metrics-endpoint.ts';
 import type { Tracker } from '../tracker/tracker.ts';
 import type { HttpServers } from './http-servers.ts';
+import type { WsObserver } from './ws/options.ts';
 
 export interface FrontendContext {
   readonly tracker: Tracker;
@@ -16,8 +17,15 @@ export interface FrontendContext {
   readonly logger: Logger;
   /** Where requests are reported; NULL_OBSERVER when metrics are off. */
   readonly observer: RequestObserver;
-  /** The metrics, for a frontend that serves them (the HTTP one, when metrics.port is 0). */
-  readonly metrics: Metrics | undefined;
+  /** /metrics and /stats, for a frontend that serves them (the HTTP one, when metrics.port is 0). */
+  readonly metrics: MetricsEndpoint | undefined;
+  /** Where the WebSocket frontend reports; undefined when metrics are off. */
+  readonly ws: WsObserver | undefined;
+  /**
+   * Bind with SO_REUSEPORT: each worker thread has its own listener on the same port and
+   * the kernel spreads clients over them.
+   */
+  readonly reusePort: boolean;
   /** The node:http servers of the tracker port, for frontends sharing it (WebSocket). */
   readonly httpServers: HttpServers;
 }

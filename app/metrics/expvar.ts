@@ -18,14 +18,16 @@ import {
 import { FAST } from '../runtime/fast.ts';
 import type { StoreAdmin } from '../swarm/store.ts';
 import type { GcPauses } from './gc-pauses.ts';
-import type { RequestMetrics } from './request-metrics.ts';
+import type { RequestSlots } from './request-slots.ts';
+import type { WorkerFigures } from './worker-metrics.ts';
 
 export interface ExpvarSources {
   store: StoreAdmin;
-  requests: RequestMetrics;
+  requests: RequestSlots;
   gc: GcPauses;
   /** performance.now() when the service started. */
   startedAt: number;
+  workers: WorkerFigures;
 }
 
 export function expvar(src: ExpvarSources): Record<string, unknown> {
@@ -77,6 +79,9 @@ export function expvar(src: ExpvarSources): Record<string, unknown> {
     'trakx.database.peers': t.peers4 + t.peers6,
     'trakx.database.hashes': t.torrents,
     'trakx.internal.uptime': Math.floor((performance.now() - src.startedAt) / 1000),
+    // `trakx status` compares the two: a worker being replaced is missing from live.
+    'trakx.workers.live': src.workers.live(),
+    'trakx.workers.configured': src.workers.configured,
   };
   if (!FAST) {
     const ips = src.store.uniqueAddresses();

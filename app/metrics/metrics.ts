@@ -1,31 +1,41 @@
-// One process's metrics: a private prom-client Registry (never the global one, so two
+// One tracker's metrics: a private prom-client Registry (never the global one, so two
 // services in one process — tests — do not collide) holding the request counters, the
 // duration histogram, the swarm and snapshot gauges and Node's default metrics, plus
-// the figures /stats serves. service.ts creates it and hands `observer` to the servers.
+// the figures /stats serves. service.ts creates it and hands `observer` to the servers;
+// with worker threads the request figures are the sum over every worker's slots, and the
+// swarm gauges are read once from the main thread's view of the shared store.
 
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { RequestObserver } from '../bittorrent/observer.ts';
 import type { StoreAdmin } from '../swarm/store.ts';
 import { DurationHistogram } from './duration-histogram.ts';
 import { expvar } from './expvar.ts';
 import { GcPauses } from './gc-pauses.ts';
-import { RequestMetrics } from './request-metrics.ts';
+import type { MetricsEndpoint } from './metrics-endpoint.ts';
+import { registerRequestCounters } from './request-metrics.ts';
+import { RequestSlots } from './request-slots.ts';
 import { StoreMetrics } from './store-metrics.ts';
 import { registerSwarmGauges } from './swarm-gauges.ts';
-import { WsMetrics } from './ws-metrics.ts';
+import { registerWorkerMetrics, type WorkerFigures } from './worker-metrics.ts';
+import { registerWsMetrics } from './ws-metrics.ts';
 
 export interface MetricsOptions {
   store: StoreAdmin;
   /** Keep trakx_request_duration_seconds (config metrics.histogram). */
   histogram: boolean;
+  /** With worker threads: their slots and how many are alive; absent, this thread serves. */
+  workers?: WorkerFigures;
 }
 
-export class Metrics {
+export class Metrics implements MetricsEndpoint {
   readonly registry = new Registry();
-  readonly observer: RequestObserver;
-  /** The WebSocket tracker's connections, messages and peers. */
-  readonly ws: WsMetrics;
-  private readonly requests: RequestMetrics;
+  /**
+   * This thread's request figures: what its frontends report to (observer) and where the
+   * WebSocket frontend counts (ws). Unused by a main thread that supervises workers.
+   */
+  readonly slots: RequestSlots;
+  /** What the registry reads: this thread's slots, or the sum over every worker's. */
+  private readonly read: () => RequestSlots;
+  private readonly workers: WorkerFigures;
   private readonly gc = new GcPauses();
   private readonly startedAt = performance.now();
   private readonly snapshotSeconds: Gauge;
@@ -34,16 +44,28 @@ export class Metrics {
 
   constructor(private readonly opts: MetricsOptions) {
     const registers = [this.registry];
-    let histogram: DurationHistogram | null = null;
+    const slots = new RequestSlots(opts.histogram);
+    this.slots = slots;
+    const workers = opts.workers;
+    if (workers) {
+      const total = new RequestSlots(opts.histogram);
+      this.read = () => total.sumOf(workers.slots());
+    } else {
+      this.read = () => {
+        slots.refreshPeers();
+        return slots;
+      };
+    }
     if (opts.histogram) {
-      histogram = new DurationHistogram();
       // A metric object of prom-client's shape that is not one of its classes.
+      const histogram = new DurationHistogram(this.read);
       this.registry.registerMetric(histogram as unknown as Parameters<Registry['registerMetric']>[0]);
     }
-    this.requests = new RequestMetrics(this.registry, histogram);
-    this.observer = this.requests;
+    registerRequestCounters(this.registry, this.read);
     registerSwarmGauges(this.registry, opts.store);
-    this.ws = new WsMetrics(this.registry);
+    registerWsMetrics(this.registry, this.read);
+    this.workers = workers ?? { slots: () => [slots], live: () => 1, configured: 1 };
+    registerWorkerMetrics(this.registry, this.workers);
     this.snapshotSeconds = new Gauge({
       name: 'trakx_snapshot_duration_seconds',
       help: 'Wall time of the last snapshot save (0 before the first).',
@@ -84,6 +106,15 @@ export class Metrics {
     this.snapshotTime.set(Date.now() / 1000);
   }
 
+  get observer(): RequestSlots {
+    return this.slots;
+  }
+
+  /** The WebSocket frontend's connections, messages and peers. */
+  get ws(): RequestSlots {
+    return this.slots;
+  }
+
   /** The Prometheus text exposition. */
   prometheus(): Promise<string> {
     return this.registry.metrics();
@@ -94,13 +125,16 @@ export class Metrics {
   }
 
   /** The expvar document of /stats. */
-  stats(): Record<string, unknown> {
-    return expvar({
-      store: this.opts.store,
-      requests: this.requests,
-      gc: this.gc,
-      startedAt: this.startedAt,
-    });
+  stats(): Promise<Record<string, unknown>> {
+    return Promise.resolve(
+      expvar({
+        store: this.opts.store,
+        requests: this.read(),
+        gc: this.gc,
+        startedAt: this.startedAt,
+        workers: this.workers,
+      }),
+    );
   }
 
   close(): void {

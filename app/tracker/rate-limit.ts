@@ -8,6 +8,11 @@
 //
 // Sets are chosen by the keyed hash of app/swarm/hash.ts, so an attacker cannot aim a
 // flood of addresses at one set to push a victim out.
+//
+// With worker threads the table lives in one SharedArrayBuffer that every worker's
+// limiter views, so the limit holds for the tracker as a whole. Updates take no lock: two
+// workers racing on one slot can lose a token's decrement or see a half-written key (a
+// new full bucket), so a race only ever lets an announce through, as eviction does.
 
 import type { Family } from '../bittorrent/family.ts';
 import { fmix, mix, SEED_B, word } from '../swarm/hash.ts';
@@ -21,9 +26,25 @@ export interface RateLimitOptions {
   slots: number;
   /** Clock in milliseconds (tests pass their own). */
   now?: () => number;
+  /** The table's memory (tableBytes(slots) bytes), shared by every worker's limiter. */
+  buffer?: SharedArrayBuffer;
 }
 
 const WAYS = 8;
+/** Bytes per slot: tokens and stamp (f64), two key words (i32), the family (u8). */
+const SLOT_BYTES = 8 + 8 + 4 + 4 + 1;
+
+/** Table slots for a requested size: a power of two, at least one set. */
+function slotsFor(requested: number): number {
+  let slots = WAYS;
+  while (slots < requested) slots *= 2;
+  return slots;
+}
+
+/** Bytes of the table for `requested` slots (the size of RateLimitOptions.buffer). */
+export function tableBytes(requested: number): number {
+  return slotsFor(requested) * SLOT_BYTES;
+}
 
 export class RateLimiter {
   /** 0 = empty slot, else the key's family (4 or 6). */
@@ -44,13 +65,15 @@ export class RateLimiter {
 
   constructor(opts: RateLimitOptions) {
     if (!(opts.rate > 0)) throw new RangeError('rate must be positive');
-    let slots = WAYS;
-    while (slots < opts.slots) slots *= 2;
-    this.fam = new Uint8Array(slots);
-    this.key0 = new Int32Array(slots);
-    this.key1 = new Int32Array(slots);
-    this.tokens = new Float64Array(slots);
-    this.stamp = new Float64Array(slots);
+    const slots = slotsFor(opts.slots);
+    const buffer = opts.buffer ?? new ArrayBuffer(slots * SLOT_BYTES);
+    if (buffer.byteLength !== slots * SLOT_BYTES) throw new RangeError('rate table buffer of the wrong size');
+    // Widest elements first, so every view is aligned.
+    this.tokens = new Float64Array(buffer, 0, slots);
+    this.stamp = new Float64Array(buffer, slots * 8, slots);
+    this.key0 = new Int32Array(buffer, slots * 16, slots);
+    this.key1 = new Int32Array(buffer, slots * 20, slots);
+    this.fam = new Uint8Array(buffer, slots * 24, slots);
     this.setMask = slots / WAYS - 1;
     this.perMs = opts.rate / 1000;
     this.burst = Math.max(1, opts.burst);
@@ -59,7 +82,7 @@ export class RateLimiter {
 
   /** Bytes held by the table (fixed at construction). */
   get bytes(): number {
-    return this.fam.length * (1 + 4 + 4 + 8 + 8);
+    return this.fam.length * SLOT_BYTES;
   }
 
   /** Take one token for this address. False when its bucket is empty (over the limit). */

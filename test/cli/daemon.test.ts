@@ -73,6 +73,7 @@ test('start spawns the tracker in the background, writes the pid file, and statu
     process: 'alive',
     heartbeat: { http: 'ok', udp: 'ok' },
     degraded: null,
+    workers: { live: 1, configured: 1 },
   });
   const text = await run('status');
   assert.equal(text.code, 0);

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
@@ -59,6 +59,7 @@ function expectedDefault(
   home: string,
 ): unknown {
   if (key === 'db.expiry') return 1800 + 300 + 300; // 0 = announce.base + announce.fuzz + 5m
+  if (key === 'workers') return availableParallelism(); // 0 = one per core
   if (node.duration) return parseDuration(node.default);
   if (typeof node.default === 'string') return expandHome(node.default, home);
   return node.default;
@@ -300,7 +301,7 @@ describe('unknown TRAKX_* variables', () => {
     assert.deepEqual(unknown({ TRAKX_LOGLEVL: 'debug', TRAKX_DB_MAXTORRENT: '', TRAKX_UDP_WORKERS: '4' }), [
       { name: 'TRAKX_DB_MAXTORRENT', closest: 'TRAKX_DB_MAXTORRENTS' },
       { name: 'TRAKX_LOGLEVL', closest: 'TRAKX_LOGLEVEL' },
-      { name: 'TRAKX_UDP_WORKERS', closest: 'TRAKX_UDP_PORT' },
+      { name: 'TRAKX_UDP_WORKERS', closest: 'TRAKX_WORKERS' },
     ]);
   });
 
@@ -347,6 +348,17 @@ describe('value forms', () => {
       1200 + 60 + 300,
     );
     assert.equal(load({ env: { TRAKX_DB_EXPIRY: '1h' } }).db.expiry, 3600);
+  });
+
+  test('workers: 0 (the default) is one per core; a bad value stops start-up naming the key', () => {
+    assert.equal(load().workers, availableParallelism());
+    assert.equal(load({ env: { TRAKX_WORKERS: '3' } }).workers, 3);
+    assert.equal(load({ env: { TRAKX_WORKERS: '1' } }).workers, 1);
+    for (const bad of ['-1', '1.5', 'many', '257']) {
+      const err = configError(() => load({ env: { TRAKX_WORKERS: bad } }));
+      assert.equal(err.key, 'workers', bad);
+      assert.match(err.message, /TRAKX_WORKERS/);
+    }
   });
 
   test('http.trustProxy: a comma list in the environment, a YAML list in the file', () => {

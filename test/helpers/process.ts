@@ -137,7 +137,8 @@ export function start(
 export function trakxEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TRAKX_') && k !== 'PORT') env[k] = v;
-  return { ...env, HOME: home, ...extra };
+  // Tracker processes run one thread unless the suite or the test says otherwise.
+  return { ...env, HOME: home, TRAKX_WORKERS: process.env.TRAKX_TEST_WORKERS ?? '1', ...extra };
 }
 
 /** `node <entry> <args>` (entry: dist/trakx.js, built if missing) in env.HOME. */

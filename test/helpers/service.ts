@@ -32,9 +32,18 @@ export function shortExpiry(config: Config): void {
   config.db.trim = 1;
 }
 
+/**
+ * Worker threads of the services tests start: TRAKX_TEST_WORKERS (npm test runs some suites
+ * again with 2), else 1, the single-thread path. A test's own TRAKX_WORKERS wins.
+ */
+export function testWorkers(): string {
+  return process.env.TRAKX_TEST_WORKERS ?? '1';
+}
+
 export async function startTestService(opts: TestServiceOptions = {}): Promise<Service> {
   const home = tempHome();
-  const { config } = loadConfig({ env: opts.env ?? {}, home, cwd: home, writeDefault: false });
+  const env = { TRAKX_WORKERS: testWorkers(), ...opts.env };
+  const { config } = loadConfig({ env, home, cwd: home, writeDefault: false });
   config.http.port = 0;
   config.http.ip = opts.host ?? '::';
   config.udp.ip = opts.host ?? '::';

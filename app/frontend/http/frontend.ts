@@ -2,7 +2,7 @@
 // with /metrics and /stats on it when they have no listener of their own.
 
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyListenOptions } from 'fastify';
 import { registerMetricsRoutes } from '../../metrics/routes.ts';
 import type { Frontend, FrontendContext } from '../frontend.ts';
 import { createHttpServer } from './server.ts';
@@ -25,7 +25,14 @@ export class HttpFrontend implements Frontend {
     });
     this.app = app;
     if (metrics && config.metrics.port === 0) registerMetricsRoutes(app, metrics);
-    await app.listen({ host: config.http.ip, port: config.http.port });
+    // Fastify hands its listen options to net.Server#listen, reusePort included (its types
+    // do not list it yet).
+    const listen: FastifyListenOptions & { reusePort: boolean } = {
+      host: config.http.ip,
+      port: config.http.port,
+      reusePort: ctx.reusePort,
+    };
+    await app.listen(listen);
     this.port = (app.server.address() as AddressInfo).port;
     ctx.httpServers.publish(app.server);
     logger.info({ ip: config.http.ip, port: this.port }, 'http tracker listening');

@@ -24,11 +24,12 @@ export class UdpFrontend implements Frontend {
 
   async start(ctx: FrontendContext): Promise<void> {
     const { config, logger } = ctx;
-    const socket = await bind(config.udp.ip, config.udp.port, logger);
+    const socket = await bind(config.udp.ip, config.udp.port, ctx.reusePort, logger);
     this.socket = socket;
     sizeBuffers(socket, config.udp.bufferSize, logger);
     // Without a configured key, one random per process: a restart invalidates the ids it
-    // gave out. Instances sharing a key accept each other's ids (DNS round-robin).
+    // gave out. Instances sharing a key accept each other's ids (DNS round-robin); worker
+    // threads are handed the one their main thread drew.
     const hex = config.udp.connections.secret;
     const secret = hex === '' ? randomBytes(16) : Buffer.from(hex, 'hex');
     const ids = new ConnectionIds({ expiry: config.udp.connections.expiry, secret });
@@ -79,15 +80,15 @@ export class UdpFrontend implements Frontend {
   }
 }
 
-async function bind(ip: string, port: number, logger: Logger): Promise<Socket> {
+async function bind(ip: string, port: number, reusePort: boolean, logger: Logger): Promise<Socket> {
   try {
-    return await bindOne(ip, port);
+    return await bindOne(ip, port, reusePort);
   } catch (err) {
     // `::` on a host without IPv6: serve IPv4 alone rather than not at all.
     const code = (err as NodeJS.ErrnoException).code;
     if (ip !== '::' || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw err;
     logger.warn({ err }, 'udp: IPv6 unavailable, listening on 0.0.0.0 (IPv4 only)');
-    return bindOne('0.0.0.0', port);
+    return bindOne('0.0.0.0', port, reusePort);
   }
 }
 
@@ -105,10 +106,11 @@ function literalLookup(
   callback(null, address, address.includes(':') ? 6 : 4);
 }
 
-function bindOne(ip: string, port: number): Promise<Socket> {
+function bindOne(ip: string, port: number, reusePort: boolean): Promise<Socket> {
   const socket = createSocket({
     type: ip.includes(':') ? 'udp6' : 'udp4',
     ipv6Only: false,
+    reusePort,
     lookup: literalLookup as never,
   });
   return new Promise((resolve, reject) => {

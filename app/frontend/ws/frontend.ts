@@ -54,7 +54,7 @@ export class WsFrontend implements Frontend {
         return family === 0 ? '' : formatAddress(bytes, 0, family);
       },
     };
-    const m = ctx.metrics?.ws;
+    const m = ctx.ws;
     if (m) {
       options.onConnections = (open) => m.connectionsNow(open);
       options.onMessage = (action, result) => m.message(action, result);

@@ -15,6 +15,14 @@ export interface WsCheckRequest {
 export type WsResult = 'ok' | 'refused' | 'invalid' | 'no_peer';
 export type WsAction = 'announce' | 'answer' | 'scrape' | 'invalid';
 
+/** Where the WebSocket frontend reports its figures (metrics/request-slots.ts). */
+export interface WsObserver {
+  connectionsNow(open: number): void;
+  message(action: WsAction, result: WsResult): void;
+  /** Where the WebRTC peer count is read from when the metrics want it. */
+  peersFrom(count: () => number): void;
+}
+
 export interface WsTrackerOptions {
   /** Path served (upgrades to any other path get a 404). */
   path: string;

@@ -1,0 +1,5 @@
+// A worker thread's entry under tsx (see entry.ts).
+
+import { runWorker } from './worker-main.ts';
+
+runWorker();
