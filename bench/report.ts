@@ -71,6 +71,8 @@ export function fmt(unit: MetricDef['unit'], x: number): string {
       return x < 10 ? `${x.toFixed(1)} %` : `${x.toFixed(0)} %`;
     case 'ms':
       return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3);
+    case 'us':
+      return x >= 10 ? x.toFixed(1) : x.toFixed(2);
     case 'mib':
       return x >= 100 ? x.toFixed(0) : x.toFixed(1);
     case 'bytes':
@@ -93,6 +95,8 @@ function unitSuffix(m: MetricDef): string {
   switch (m.unit) {
     case 'ms':
       return ' (ms)';
+    case 'us':
+      return ' (µs)';
     case 'mib':
       return ' (MiB)';
     default:

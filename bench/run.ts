@@ -5,6 +5,9 @@
 //   npm run bench                      full run (about 32 minutes, the soak included)
 //   npm run bench -- --quick           one-minute smoke: tiny pools, one short run each
 //   npm run bench -- --only udp-10k,http --skip-soak
+//   npm run bench -- --only redis-mode --merge   measure some scenarios and put them into
+//                                                 the last full run's results (--out)
+//   npm run bench -- --only workers        worker threads against one and the previous release
 //   options: --runs N  --targets trakx,bare-dgram  --window N  --autocannon (instead of wrk)
 //            --out DIR  --no-install  --no-build
 //   npm run bench -- --report bench/results.json   re-render RESULTS.md from a run's results
@@ -18,6 +21,8 @@ import { fileURLToPath } from 'node:url';
 import { bundleChildren } from './bundle.ts';
 import { goalsMarkdown } from './goals.ts';
 import { benchLock } from './lock.ts';
+import { mergeRuns } from './merge.ts';
+import { buildPreviousRelease } from './previous-release.ts';
 import { markdown, type Report, type ScenarioOutcome, summarize, type TargetOutcome } from './report.ts';
 import { withSections } from './results-sections.ts';
 import { allScenarios, type Ctx, type RunFigures, SCENARIO_IDS } from './scenarios.ts';
@@ -29,7 +34,10 @@ import {
   type TargetEnv,
   type TargetId,
 } from './targets.ts';
+import { WORKERS_SCENARIO, workersScenario } from './workers-scenario.ts';
 import { wsSection } from './ws-report.ts';
+
+const IDS = [...SCENARIO_IDS, WORKERS_SCENARIO];
 
 interface Options {
   quick: boolean;
@@ -44,6 +52,8 @@ interface Options {
   autocannon: boolean;
   /** A results.json to re-render instead of running anything. */
   report: string | null;
+  /** Put this run's scenarios into the results.json already in `out`. */
+  merge: boolean;
 }
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -62,6 +72,7 @@ function parseArgs(argv: string[]): Options {
     window: 128,
     autocannon: false,
     report: null,
+    merge: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -80,11 +91,12 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--no-build') o.build = false;
     else if (a === '--window') o.window = Number(value());
     else if (a === '--autocannon') o.autocannon = true;
+    else if (a === '--merge') o.merge = true;
     else if (a === '--report') o.report = resolve(value());
     else throw new Error(`unknown option ${a}`);
   }
   for (const s of o.only ?? [])
-    if (!SCENARIO_IDS.includes(s)) throw new Error(`unknown scenario ${s} (${SCENARIO_IDS.join(', ')})`);
+    if (!IDS.includes(s)) throw new Error(`unknown scenario ${s} (${IDS.join(', ')})`);
   for (const t of o.targets ?? [])
     if (!(t in TARGETS)) throw new Error(`unknown target ${t} (${Object.keys(TARGETS).join(', ')})`);
   if (o.runs !== null && !(o.runs >= 1)) throw new Error('--runs must be at least 1');
@@ -219,16 +231,29 @@ async function main(): Promise<void> {
     trackerCpu: '0',
     workDir,
     opentrackerBin: opentrackerPath(),
+    previousBuild: null,
   };
+  let previousProblem = '';
   const unavailable = (id: TargetId): string | null => {
     if (id === 'opentracker' && !env.opentrackerBin) return 'not installed';
     if (id === 'trakx-fast' && !fast) return 'dist-fast/trakx.js missing';
+    if (id === 'trakx-prev' && !env.previousBuild) return previousProblem;
     return null;
   };
 
-  let scenarios = allScenarios(ctx);
+  let scenarios = [...allScenarios(ctx), workersScenario(ctx)];
   if (o.only) scenarios = scenarios.filter((s) => o.only!.includes(s.id));
   if (o.skipSoak) scenarios = scenarios.filter((s) => s.id !== 'soak');
+  const wanted = (id: TargetId): boolean => !o.targets || o.targets.includes(id);
+  if (wanted('trakx-prev') && scenarios.some((s) => s.targets.includes('trakx-prev'))) {
+    log('building the previous release …');
+    const prev = buildPreviousRelease(repo, workDir);
+    if ('script' in prev) env.previousBuild = prev.script;
+    else {
+      previousProblem = prev.error;
+      notices.push(`The previous release was not measured: ${prev.error}.`);
+    }
+  }
 
   const report: Report = {
     started: started.toISOString(),
@@ -312,10 +337,15 @@ async function main(): Promise<void> {
     .map((x) => x.toFixed(2))
     .join(' ');
   mkdirSync(o.out, { recursive: true });
-  const md = render(report);
+  const base = join(o.out, 'results.json');
+  const written =
+    o.merge && existsSync(base)
+      ? mergeRuns(JSON.parse(readFileSync(base, 'utf8')) as Report, report)
+      : report;
+  const md = render(written);
   const file = join(o.out, 'RESULTS.md');
   writeFileSync(file, withSections(file, md));
-  writeFileSync(join(o.out, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(base, `${JSON.stringify(written, null, 2)}\n`);
   process.stdout.write(md);
   log(`wrote ${join(o.out, 'RESULTS.md')} and results.json in ${Math.round(report.seconds)} s`);
   if (failures > 0) {

@@ -27,8 +27,8 @@ export interface Ctx {
 export interface MetricDef {
   key: string;
   label: string;
-  /** How to print: rate (k/s), pct, ms, mib, bytes, count, ratio. */
-  unit: 'rps' | 'pct' | 'ms' | 'mib' | 'bytes' | 'count' | 'seconds';
+  /** How to print: rate (k/s), pct, ms, µs, mib, bytes, count, ratio. */
+  unit: 'rps' | 'pct' | 'ms' | 'us' | 'mib' | 'bytes' | 'count' | 'seconds';
   higherBetter: boolean;
 }
 
@@ -81,7 +81,7 @@ const NUMWANT = 50;
  */
 const SLOW_PRELOAD: Partial<Record<TargetId, number>> = { 'bittorrent-tracker': 1 };
 
-function job(ctx: Ctx, target: Running, pool: PoolSpec, phases: PhaseSpec[]): LoadJob {
+export function job(ctx: Ctx, target: Running, pool: PoolSpec, phases: PhaseSpec[]): LoadJob {
   return {
     host: '127.0.0.1',
     port: target.udpPort,
@@ -129,7 +129,7 @@ export function runGenerator(ctx: Ctx, j: LoadJob, maxSeconds: number): Promise<
 }
 
 /** Reply problems of one phase; losses are figures, not problems (they are reported). */
-function phaseProblems(r: PhaseResult, expectPeers: boolean): string[] {
+export function phaseProblems(r: PhaseResult, expectPeers: boolean): string[] {
   const p: string[] = [];
   if (r.replies === 0) p.push(`${r.name}: no replies`);
   if (r.invalid > 0) p.push(`${r.name}: ${r.invalid} malformed replies`);
@@ -149,7 +149,7 @@ function phaseProblems(r: PhaseResult, expectPeers: boolean): string[] {
  * cannot outrun the tracker (or other load steals the tracker's CPU), this is the
  * throughput the tracker would reach with a whole core to itself.
  */
-function perCpuSecond(r: PhaseResult): number {
+export function perCpuSecond(r: PhaseResult): number {
   return r.trackerCpuMs > 0 ? (r.replies * 1000) / r.trackerCpuMs : Number.NaN;
 }
 
@@ -163,7 +163,7 @@ function perCpuSecond(r: PhaseResult): number {
  * A run's outcome: its figures, the problems of every phase (peers are expected in
  * announce replies past the preload when the target keeps state), and a stall if any.
  */
-function outcome<F>(res: PhaseResult[], figures: F, stateful: boolean) {
+export function outcome<F>(res: PhaseResult[], figures: F, stateful: boolean) {
   return {
     figures,
     problems: res.flatMap((r) => phaseProblems(r, stateful && r.kind !== 'preload')),
@@ -183,21 +183,21 @@ function stallOf(res: PhaseResult[]): string | undefined {
   return undefined;
 }
 
-function q(ctx: Ctx, full: number, quick: number): number {
+export function q(ctx: Ctx, full: number, quick: number): number {
   return ctx.quick ? quick : full;
 }
 
-function preload(target: Running, ctx: Ctx): PhaseSpec[] {
+export function preload(target: Running, ctx: Ctx): PhaseSpec[] {
   return target.info.stateless ? [] : [{ kind: 'preload', name: 'preload', maxSeconds: q(ctx, 400, 30) }];
 }
 
-function byName(results: PhaseResult[], name: string): PhaseResult {
+export function byName(results: PhaseResult[], name: string): PhaseResult {
   const r = results.find((x) => x.name === name);
   if (!r) throw new Error(`phase ${name} missing`);
   return r;
 }
 
-const M = {
+export const M = {
   announceRps: { key: 'announce_rps', label: 'announces/s', unit: 'rps', higherBetter: true },
   trackerCpu: { key: 'tracker_cpu_pct', label: 'tracker CPU at max', unit: 'pct', higherBetter: false },
   perCpuSecond: {

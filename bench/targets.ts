@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { NODE_FLAGS } from '../app/runtime/node-flags.ts';
 import type { Child } from './bundle.ts';
 import { infohashHexLines, makeInfohashes, type PoolSpec } from './pool.ts';
+import { PREVIOUS_RELEASE } from './previous-release.ts';
 import { rssKiB } from './proc.ts';
 import {
   ACTION_ERROR,
@@ -27,6 +28,10 @@ export type TargetId =
   | 'bare-fastify'
   | 'trakx'
   | 'trakx-fast'
+  | 'trakx-w1'
+  | 'trakx-w2'
+  | 'trakx-w2-spread'
+  | 'trakx-prev'
   | 'bittorrent-tracker'
   | 'opentracker';
 
@@ -45,6 +50,22 @@ export const TARGETS: Record<TargetId, TargetInfo> = {
   'bare-fastify': { id: 'bare-fastify', label: 'bare Fastify', udp: false, http: true, stateless: true },
   trakx: { id: 'trakx', label: 'trakx', udp: true, http: true, stateless: false },
   'trakx-fast': { id: 'trakx-fast', label: 'trakx fast', udp: true, http: true, stateless: false },
+  'trakx-w1': { id: 'trakx-w1', label: 'trakx, workers: 1', udp: true, http: true, stateless: false },
+  'trakx-w2': { id: 'trakx-w2', label: 'trakx, workers: 2', udp: true, http: true, stateless: false },
+  'trakx-w2-spread': {
+    id: 'trakx-w2-spread',
+    label: 'trakx, workers: 2, not pinned',
+    udp: true,
+    http: true,
+    stateless: false,
+  },
+  'trakx-prev': {
+    id: 'trakx-prev',
+    label: `trakx ${PREVIOUS_RELEASE} (previous release)`,
+    udp: true,
+    http: true,
+    stateless: false,
+  },
   'bittorrent-tracker': {
     id: 'bittorrent-tracker',
     label: 'bittorrent-tracker',
@@ -63,6 +84,8 @@ export interface TargetEnv {
   trackerCpu: string;
   workDir: string;
   opentrackerBin: string | null;
+  /** The previous release's dist/trakx.js (previous-release.ts), null when not built. */
+  previousBuild: string | null;
 }
 
 export interface Running {
@@ -102,28 +125,41 @@ export async function startTarget(t: TargetEnv, id: TargetId, opts: StartOptions
       break;
     }
     case 'trakx':
-    case 'trakx-fast': {
+    case 'trakx-fast':
+    case 'trakx-w1':
+    case 'trakx-w2':
+    case 'trakx-w2-spread':
+    case 'trakx-prev': {
       const port = await freePort();
       udpPort = port;
       httpPort = port;
       dir = mkdtempSync(join(t.workDir, `${id}-`));
-      const script = join(t.repo, id === 'trakx' ? 'dist/trakx.js' : 'dist-fast/trakx.js');
-      // Launched as every trakx launcher does (npx, npm start, trakx start, Docker).
-      child = launch(t, [process.execPath, ...NODE_FLAGS, script, 'run'], {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: dir,
-        TRAKX_HTTP_PORT: String(port),
-        TRAKX_UDP_PORT: String(port),
-        TRAKX_HTTP_IP: '127.0.0.1',
-        TRAKX_UDP_IP: '127.0.0.1',
-        TRAKX_DB_BACKUP_INTERVAL: '0',
-        TRAKX_LOGLEVEL: 'warn',
-        // Every simulated peer comes from 127.0.0.1: per-address limits stay off, as they are
-        // by default, whatever the defaults become.
-        TRAKX_LIMITS_PEERSPERIP: '0',
-        TRAKX_LIMITS_ANNOUNCERATE: '0',
-        ...opts.env,
-      });
+      const script = trakxScript(t, id);
+      const workers = WORKERS[id];
+      // Launched as every trakx launcher does (npx, npm start, trakx start, Docker); the
+      // unpinned one lets its threads run on any CPU (the generator's too).
+      const argv = [process.execPath, ...NODE_FLAGS, script, 'run'];
+      child = launch(
+        t,
+        argv,
+        {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: dir,
+          TRAKX_HTTP_PORT: String(port),
+          TRAKX_UDP_PORT: String(port),
+          TRAKX_HTTP_IP: '127.0.0.1',
+          TRAKX_UDP_IP: '127.0.0.1',
+          TRAKX_DB_BACKUP_INTERVAL: '0',
+          TRAKX_LOGLEVEL: 'warn',
+          // Every simulated peer comes from 127.0.0.1: per-address limits stay off, as they are
+          // by default, whatever the defaults become.
+          TRAKX_LIMITS_PEERSPERIP: '0',
+          TRAKX_LIMITS_ANNOUNCERATE: '0',
+          ...(workers ? { TRAKX_WORKERS: String(workers) } : {}),
+          ...opts.env,
+        },
+        id !== 'trakx-w2-spread',
+      );
       break;
     }
     case 'opentracker': {
@@ -184,8 +220,18 @@ export async function startTarget(t: TargetEnv, id: TargetId, opts: StartOptions
   };
 }
 
-function launch(t: TargetEnv, argv: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const full = [...t.pin(t.trackerCpu), ...argv];
+/** Worker threads of the trakx targets that set them (the others take the default). */
+const WORKERS: Partial<Record<TargetId, number>> = { 'trakx-w1': 1, 'trakx-w2': 2, 'trakx-w2-spread': 2 };
+
+function trakxScript(t: TargetEnv, id: TargetId): string {
+  if (id === 'trakx-fast') return join(t.repo, 'dist-fast/trakx.js');
+  if (id !== 'trakx-prev') return join(t.repo, 'dist/trakx.js');
+  if (!t.previousBuild) throw new Error(`the build of ${PREVIOUS_RELEASE} is missing`);
+  return t.previousBuild;
+}
+
+function launch(t: TargetEnv, argv: string[], env: NodeJS.ProcessEnv, pinned = true): ChildProcess {
+  const full = [...(pinned ? t.pin(t.trackerCpu) : []), ...argv];
   const child = spawn(full[0], full.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });
   // Keep the last lines of output for error messages; never let a full pipe block it.
   const tail: string[] = [];

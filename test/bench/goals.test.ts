@@ -1,5 +1,6 @@
 // The Targets section of RESULTS.md: each goal passes, fails or is "not measured" from a
-// report's medians, and a miss that even bare node:dgram cannot meet is said to be so.
+// report's medians, and a miss that even bare node:dgram cannot meet is said to be so;
+// the workers rows read their own targets, and the 4-core projection follows its formula.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -47,6 +48,12 @@ function passing(): Report {
         ...both([{ keepalive_rps: 50_000, close_rps: 11_000 }]),
       ]),
       scenario('soak', [target('trakx', [{ flatness_pct: 1 }])]),
+      scenario('workers', [
+        target('trakx-prev', [{ per_cpu_s: 100_000 }]),
+        target('trakx-w1', [{ per_cpu_s: 99_000, lock_wait_pct: 0 }]),
+        target('trakx-w2', [{ per_cpu_s: 95_000, lock_wait_pct: 1, lock_held_pct: 5, worker_spread_pct: 4 }]),
+        target('trakx-w2-spread', [{ per_cpu_s: 90_000, lock_wait_pct: 2 }]),
+      ]),
     ],
   };
 }
@@ -127,4 +134,30 @@ test('a miss that bare node:dgram would meet gets no ceiling excuse', () => {
     .map((c) => c.goal.text);
   assert.equal(misses.length, 2);
   assert.doesNotMatch(goalsMarkdown(r).join('\n'), /Missed:/);
+});
+
+test('workers rows read their own targets; the projection is Amdahl with the lock as the serial part', () => {
+  const r = passing();
+  // 4 × 95k ÷ (1 + 0.10 × 3) = 292.3k, 2.95× workers: 1's 99k.
+  runsOf(r, 'workers', 'trakx-w2')[0].lock_held_pct = 10;
+  resummarize(r);
+  const misses = checkGoals(r).filter((c) => c.holds !== true);
+  assert.deepEqual(
+    misses.map((c) => c.shown),
+    ['292.3k', '2.95×'],
+  );
+  const md = goalsMarkdown(r).join('\n');
+  assert.match(md, /\| Lock wait share at 2 workers \(lock wait ÷ tracker CPU\) ≤ 5 % \| 1\.0 % ✓ \| {2}\|/);
+  assert.match(md, /s = 10\.0 %.* = 292\.3k\/s \(2\.95× r1\)/);
+});
+
+test('without the previous release its row is not measured, and the others still hold', () => {
+  const r = passing();
+  const sc = r.scenarios.find((s) => s.id === 'workers')!;
+  sc.targets = sc.targets.filter((t) => t.id !== 'trakx-prev');
+  const checks = checkGoals(r).filter((c) => c.goal.scenario === 'workers');
+  assert.deepEqual(
+    checks.map((c) => c.holds),
+    [true, true, true, true, true, true, null],
+  );
 });

@@ -52,7 +52,7 @@ test(
       assert.equal(report.mode, 'quick');
       assert.deepEqual(
         report.scenarios.map((s) => s.id),
-        ['udp-10k', 'udp-1m', 'udp-loaded', 'http', 'soak'],
+        ['udp-10k', 'udp-1m', 'udp-loaded', 'http', 'soak', 'workers'],
       );
       const md = readFileSync(join(out, 'RESULTS.md'), 'utf8');
       assert.match(md, /## UDP announces/);
@@ -68,8 +68,11 @@ test(
       for (const s of report.scenarios) {
         for (const t of s.targets) {
           if (t.skipped) {
-            // Only references that may be absent from a machine are ever skipped.
-            assert.ok(['opentracker', 'trakx-fast'].includes(t.id), `${s.id}: ${t.id} skipped: ${t.skipped}`);
+            // Only references that may be absent from a machine (or a shallow clone) are ever skipped.
+            assert.ok(
+              ['opentracker', 'trakx-fast', 'trakx-prev'].includes(t.id),
+              `${s.id}: ${t.id} skipped: ${t.skipped}`,
+            );
             continue;
           }
           assert.deepEqual(t.problems, [], `${s.id}/${t.id}`);
@@ -92,6 +95,15 @@ test(
         assert.ok(get('http', target).summary.close_rps!.median > 0, target);
       }
       assert.ok(get('soak', 'trakx').series!.length > 0);
+      // Two workers both answered, and their lock was read from /metrics.
+      for (const target of ['trakx-w2', 'trakx-w2-spread']) {
+        const w = get('workers', target).summary;
+        assert.ok(w.announce_rps!.median > 0, target);
+        assert.ok(Number.isFinite(w.worker_spread_pct?.median), `${target}: requests per worker`);
+        assert.ok(w.worker_spread_pct!.median < 100, `${target}: one worker answered everything`);
+        assert.ok(w.lock_held_pct!.median > 0, `${target}: lock held time`);
+      }
+      assert.equal(get('workers', 'trakx-w1').summary.lock_held_pct!.median, 0);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
