@@ -12,11 +12,12 @@ import { HttpServers } from './frontend/http-servers.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { serveMetrics } from './metrics/metrics-server.ts';
 import { CoarseClock } from './runtime/clock.ts';
+import { Running } from './runtime/running.ts';
 import type { Service } from './service-api.ts';
 import { MemoryStore } from './swarm/memory-store.ts';
 import type { StoreAdmin, SwarmStore } from './swarm/store.ts';
 import { Tracker } from './tracker/tracker.ts';
-import { openLists, purgeOnListChange, Running, rateLimiter, reloadLists, startUpkeep } from './upkeep.ts';
+import { openLists, purgeOnListChange, rateLimiter, reloadLists, startUpkeep } from './upkeep.ts';
 import { startPoolService } from './workers/pool-service.ts';
 
 export type { Service } from './service-api.ts';

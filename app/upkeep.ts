@@ -72,19 +72,6 @@ export function purgeOnListChange(
   }
 }
 
-/** Stop functions in start order; stopAll() runs them in reverse, once. */
-export class Running {
-  private readonly stops: (() => unknown)[] = [];
-
-  add(stop: () => unknown): void {
-    this.stops.push(stop);
-  }
-
-  async stopAll(): Promise<void> {
-    for (const stop of this.stops.splice(0).reverse()) await stop();
-  }
-}
-
 /** The per-address announce limiter (config limits.announceRate), over `buffer` if shared. */
 export function rateLimiter(limits: Config['limits'], buffer?: SharedArrayBuffer): RateLimiter | null {
   if (limits.announceRate <= 0) return null;

@@ -1,6 +1,7 @@
 // Cost of the metrics on the request path: ns per RequestObserver.request() call with
 // metrics off (NULL_OBSERVER), counters only, counters + duration histogram, and, for
-// comparison, prom-client's own labelled Counter + Histogram doing the same job.
+// comparison, prom-client's own labelled Counter + Histogram doing the same job; and a
+// worker thread's slots, which live in a SharedArrayBuffer, plus the heap they allocate.
 // Run: node --import tsx bench/metrics-observer.ts
 
 import { Counter, Histogram, Registry } from 'prom-client';
@@ -12,6 +13,7 @@ import {
   type RequestObserver,
 } from '../app/bittorrent/observer.ts';
 import { Metrics } from '../app/metrics/metrics.ts';
+import { REQUEST_SLOTS_BYTES, RequestSlots } from '../app/metrics/request-slots.ts';
 import { MemoryStore } from '../app/swarm/memory-store.ts';
 
 const N = 5_000_000;
@@ -62,6 +64,10 @@ const rows: [string, number][] = [
   ['counters only (metrics.histogram: false)', time(observerLoop(countersOnly.observer))],
   ['counters + histogram (default)', time(observerLoop(withHistogram.observer))],
   [
+    'worker slots in a SharedArrayBuffer, + histogram',
+    time(observerLoop(new RequestSlots(true, new SharedArrayBuffer(REQUEST_SLOTS_BYTES)))),
+  ],
+  [
     'prom-client labelled children (for comparison)',
     time((n) => {
       const start = performance.now();
@@ -73,5 +79,14 @@ const rows: [string, number][] = [
   ],
 ];
 for (const [what, ns] of rows) console.log(`${what.padEnd(48)} ${ns.toFixed(1).padStart(7)} ns/request`);
+
+// Heap allocated per request by a worker's observer (expected 0; GC noise shows as a few bytes).
+const shared = new RequestSlots(true, new SharedArrayBuffer(REQUEST_SLOTS_BYTES));
+const loop = observerLoop(shared);
+loop(100_000);
+const heapBefore = process.memoryUsage().heapUsed;
+loop(N);
+const perRequest = (process.memoryUsage().heapUsed - heapBefore) / N;
+console.log(`${'worker slots: heap growth'.padEnd(48)} ${perRequest.toFixed(3).padStart(7)} bytes/request`);
 withHistogram.close();
 countersOnly.close();

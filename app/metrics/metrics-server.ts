@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.ts';
-import type { Running } from '../upkeep.ts';
+import type { Running } from '../runtime/running.ts';
 import type { Metrics } from './metrics.ts';
 import type { MetricsEndpoint } from './metrics-endpoint.ts';
 import { registerMetricsRoutes } from './routes.ts';

@@ -8,11 +8,12 @@ import type { Logger } from 'pino';
 import type { Config, LogLevel } from '../config/types.ts';
 import { Metrics } from '../metrics/metrics.ts';
 import { serveMetrics } from '../metrics/metrics-server.ts';
+import { Running } from '../runtime/running.ts';
 import type { Service } from '../service-api.ts';
 import { createSharedStore } from '../swarm/shared/shared-store.ts';
 import { tableBytes } from '../tracker/rate-limit.ts';
 import { Tracker } from '../tracker/tracker.ts';
-import { openLists, purgeOnListChange, Running, reloadLists, startUpkeep } from '../upkeep.ts';
+import { openLists, purgeOnListChange, reloadLists, startUpkeep } from '../upkeep.ts';
 import { WorkerPool } from './pool.ts';
 import { claimTcpPort, claimUdpPort } from './ports.ts';
 
