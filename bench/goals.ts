@@ -3,6 +3,8 @@
 // report; a target whose figure is missing (a scenario or reference not run) is "not
 // measured", never a pass.
 
+import { PREVIOUS_RELEASE } from './previous-release.ts';
+import { PROJECTED_CORES, project } from './projection.ts';
 import { REDIS_MODE } from './redis-mode.ts';
 import { fmt, type Report, ratio, type ScenarioOutcome } from './report.ts';
 import type { MetricDef } from './scenarios.ts';
@@ -15,13 +17,22 @@ type Figure =
    * trakx's median (or its worst run, for counts that must stay at zero): at most the
    * limit (at least with `atLeast`).
    */
-  | { kind: 'value'; key: string; unit: MetricDef['unit']; worst?: boolean; atLeast?: boolean };
+  | { kind: 'value'; key: string; unit: MetricDef['unit']; worst?: boolean; atLeast?: boolean }
+  /** A figure computed from the whole scenario (the projection): at least the limit. */
+  | {
+      kind: 'computed';
+      key: string;
+      unit: MetricDef['unit'] | 'times';
+      compute: (sc: ScenarioOutcome) => number;
+    };
 
 export interface Goal {
   text: string;
   scenario: string;
   figure: Figure;
   limit: number;
+  /** The target the figure is read from when it is not the build in the column (workers rows). */
+  subject?: TargetId;
   /**
    * For a ratio to a reference: show CEILING's own ratio to the same reference beside
    * it. When even the ceiling misses the limit, no Node tracker can meet it on this machine.
@@ -101,6 +112,14 @@ const REDIS_GOALS: Goal[] = [
     subject: 'trakx-redis',
   },
 ];
+/** A row of the workers scenario, read from its own target (not the column's build). */
+function workersGoal(text: string, subject: TargetId, figure: Figure, limit: number): Goal {
+  return { text, scenario: 'workers', subject, figure, limit };
+}
+
+function pct(key: string): Figure {
+  return { kind: 'value', key, unit: 'pct' };
+}
 
 const TEN_K = '10k torrents / 100k peers';
 const ONE_M = '1M torrents / 1M peers';
@@ -140,6 +159,53 @@ export const GOALS: readonly Goal[] = [
   atMost(`No lost replies ${LOADED} (every run)`, 'udp-loaded', 'lost', 'count', 0, true),
   atMost('RSS flat within ±5 % across the soak once warm', 'soak', 'flatness_pct', 'pct', 5),
   ...REDIS_GOALS,
+  workersGoal(
+    'Announces per tracker CPU-second, `workers: 2` ≥ 0.9× `workers: 1` (both on one CPU)',
+    'trakx-w2',
+    { kind: 'ratio', key: 'per_cpu_s', reference: 'trakx-w1' },
+    0.9,
+  ),
+  workersGoal(
+    'Lock wait share at 2 workers (lock wait ÷ tracker CPU) ≤ 5 %',
+    'trakx-w2',
+    pct('lock_wait_pct'),
+    5,
+  ),
+  workersGoal(
+    'Lock wait share at 2 workers, not pinned (threads on both CPUs) ≤ 5 %',
+    'trakx-w2-spread',
+    pct('lock_wait_pct'),
+    5,
+  ),
+  workersGoal(
+    'Requests per worker within ±20 % of their mean (2 workers)',
+    'trakx-w2',
+    pct('worker_spread_pct'),
+    20,
+  ),
+  workersGoal(
+    `**Projection**: UDP announces/s on ${PROJECTED_CORES} cores ≥ 300k`,
+    'trakx-w2',
+    { kind: 'computed', key: 'projected_rps', unit: 'rps', compute: (sc) => project(sc)?.rate ?? Number.NaN },
+    300_000,
+  ),
+  workersGoal(
+    `**Projection**: ${PROJECTED_CORES} cores ≥ 3× one worker`,
+    'trakx-w2',
+    {
+      kind: 'computed',
+      key: 'projected_times',
+      unit: 'times',
+      compute: (sc) => project(sc)?.times ?? Number.NaN,
+    },
+    3,
+  ),
+  workersGoal(
+    `\`workers: 1\` on Node 24 ≥ 0.97× the previous release (${PREVIOUS_RELEASE}, same Node), announces per tracker CPU-second`,
+    'trakx-w1',
+    { kind: 'ratio', key: 'per_cpu_s', reference: 'trakx-prev' },
+    0.97,
+  ),
 ];
 
 /** A target another benchmark measures (its own results file and date), shown in the same table. */
@@ -161,6 +227,7 @@ export interface GoalCheck {
 }
 
 function figureOf(sc: ScenarioOutcome, subject: TargetId, f: Figure): number {
+  if (f.kind === 'computed') return f.compute(sc);
   if (f.kind === 'ratio') return ratio(sc, subject, f.reference, f.key);
   const s = sc.targets.find((t) => t.id === subject && !t.skipped)?.summary[f.key];
   if (!s) return Number.NaN;
@@ -174,12 +241,12 @@ export function checkGoals(r: Report, subject: TargetId = 'trakx'): GoalCheck[] 
     const f = goal.figure;
     const shown = !Number.isFinite(value)
       ? '–'
-      : f.kind === 'ratio'
+      : f.kind === 'ratio' || (f.kind === 'computed' && f.unit === 'times')
         ? `${value.toFixed(2)}×`
-        : `${fmt(f.unit, value)}${UNIT_SUFFIX[f.unit] ?? ''}`;
+        : `${fmt(f.unit as MetricDef['unit'], value)}${UNIT_SUFFIX[f.unit as MetricDef['unit']] ?? ''}`;
     const holds = !Number.isFinite(value)
       ? null
-      : (f.kind === 'ratio' && !f.atMost) || (f.kind === 'value' && f.atLeast)
+      : f.kind === 'computed' || (f.kind === 'ratio' && !f.atMost) || (f.kind === 'value' && f.atLeast)
         ? value >= goal.limit
         : value <= goal.limit;
     const check: GoalCheck = { goal, shown, holds };
@@ -213,8 +280,9 @@ export function goalsMarkdown(r: Report, side: SideGoal[] = []): string[] {
   trakx.forEach((c, i) => {
     const own =
       c.ceilingRatio !== undefined && Number.isFinite(c.ceilingRatio) ? `${c.ceilingRatio.toFixed(2)}×` : '';
-    // A goal about another target (redis mode) has one figure, shown once.
-    lines.push(`| ${c.goal.text} | ${mark(c)} | ${c.goal.subject ? '' : mark(fast[i])} | ${own} |`);
+    // A workers row reads its own targets: the fast build has no column of its own there.
+    const other = c.goal.subject ? '' : mark(fast[i]);
+    lines.push(`| ${c.goal.text} | ${mark(c)} | ${other} | ${own} |`);
   });
   for (const g of side) lines.push(`| ${g.text} | ${g.shown} ${g.holds ? '✓' : '✗'} | – not measured |  |`);
   const held = trakx.filter((c) => c.holds === true).length;
@@ -230,6 +298,25 @@ export function goalsMarkdown(r: Report, side: SideGoal[] = []): string[] {
         'the cost of receiving and sending a datagram through node:dgram alone is above the budget.',
     );
   }
+  lines.push(...projectionText(r));
   lines.push('');
   return lines;
+}
+
+/** How the projection rows were reached, with the measured figures put in. */
+function projectionText(r: Report): string[] {
+  const sc = r.scenarios.find((s) => s.id === 'workers');
+  const p = sc ? project(sc) : null;
+  if (!p) return [];
+  const n = PROJECTED_CORES;
+  return [
+    '',
+    `The **projection** rows are not measured: this machine has 2 cores. From the workers scenario, r1 = ` +
+      `${fmt('rps', p.r1)} announces per CPU-second with one worker, e = ${p.efficiency.toFixed(2)} (2 workers' ` +
+      `per CPU-second over r1, both on one CPU) and s = ${(100 * p.heldShare).toFixed(1)} % (the lock held over ` +
+      `the tracker's CPU time at 2 workers), Amdahl's law with the lock as the serial part gives ` +
+      `${n} workers on their own cores N·r1·e ÷ (1 + s·(N − 1)) = ${fmt('rps', p.rate)}/s ` +
+      `(${p.times.toFixed(2)}× r1). It assumes cores like these and a generator that keeps up ` +
+      '(the load would need its own cores); an Ampere A1 core is slower per thread.',
+  ];
 }

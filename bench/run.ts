@@ -7,6 +7,7 @@
 //   npm run bench -- --only udp-10k,http --skip-soak
 //   npm run bench -- --only redis-mode --merge   measure some scenarios and put them into
 //                                                 the last full run's results (--out)
+//   npm run bench -- --only workers        worker threads against one and the previous release
 //   options: --runs N  --targets trakx,bare-dgram  --window N  --autocannon (instead of wrk)
 //            --out DIR  --no-install  --no-build
 //   npm run bench -- --report bench/results.json   re-render RESULTS.md from a run's results
@@ -22,6 +23,7 @@ import { bundleChildren } from './bundle.ts';
 import { goalsMarkdown } from './goals.ts';
 import { benchLock } from './lock.ts';
 import { mergeRuns } from './merge.ts';
+import { buildPreviousRelease } from './previous-release.ts';
 import { REDIS_MODE, redisMode } from './redis-mode.ts';
 import { markdown, type Report, type ScenarioOutcome, summarize, type TargetOutcome } from './report.ts';
 import { withSections } from './results-sections.ts';
@@ -35,9 +37,10 @@ import {
   type TargetEnv,
   type TargetId,
 } from './targets.ts';
+import { WORKERS_SCENARIO, workersScenario } from './workers-scenario.ts';
 import { wsSection } from './ws-report.ts';
 
-const IDS = [...SCENARIO_IDS, REDIS_MODE];
+const IDS = [...SCENARIO_IDS, REDIS_MODE, WORKERS_SCENARIO];
 
 interface Options {
   quick: boolean;
@@ -232,18 +235,31 @@ async function main(): Promise<void> {
     generatorCpu: '1',
     workDir,
     opentrackerBin: opentrackerPath(),
+    previousBuild: null,
   };
+  let previousProblem = '';
   const unavailable = (id: TargetId): string | null => {
     if (id === 'opentracker' && !env.opentrackerBin) return 'not installed';
     if (id === 'trakx-fast' && !fast) return 'dist-fast/trakx.js missing';
     if (id === 'trakx-redis' && !REDIS_PRESENT)
       return 'redis-server not installed (Debian package redis-server)';
+    if (id === 'trakx-prev' && !env.previousBuild) return previousProblem;
     return null;
   };
 
-  let scenarios = [...allScenarios(ctx), redisMode(ctx)];
+  let scenarios = [...allScenarios(ctx), redisMode(ctx), workersScenario(ctx)];
   if (o.only) scenarios = scenarios.filter((s) => o.only!.includes(s.id));
   if (o.skipSoak) scenarios = scenarios.filter((s) => s.id !== 'soak');
+  const wanted = (id: TargetId): boolean => !o.targets || o.targets.includes(id);
+  if (wanted('trakx-prev') && scenarios.some((s) => s.targets.includes('trakx-prev'))) {
+    log('building the previous release …');
+    const prev = buildPreviousRelease(repo, workDir);
+    if ('script' in prev) env.previousBuild = prev.script;
+    else {
+      previousProblem = prev.error;
+      notices.push(`The previous release was not measured: ${prev.error}.`);
+    }
+  }
 
   const report: Report = {
     started: started.toISOString(),

@@ -27,7 +27,7 @@ export interface Ctx {
 export interface MetricDef {
   key: string;
   label: string;
-  /** How to print: rate (k/s), pct, ms, mib, bytes, count, ratio. */
+  /** How to print: rate (k/s), pct, ms, µs, mib, bytes, count, ratio. */
   unit: 'rps' | 'pct' | 'ms' | 'us' | 'mib' | 'bytes' | 'count' | 'ratio' | 'seconds';
   higherBetter: boolean;
 }
@@ -129,7 +129,7 @@ export function runGenerator(ctx: Ctx, j: LoadJob, maxSeconds: number): Promise<
 }
 
 /** Reply problems of one phase; losses are figures, not problems (they are reported). */
-function phaseProblems(r: PhaseResult, expectPeers: boolean): string[] {
+export function phaseProblems(r: PhaseResult, expectPeers: boolean): string[] {
   const p: string[] = [];
   if (r.replies === 0) p.push(`${r.name}: no replies`);
   if (r.invalid > 0) p.push(`${r.name}: ${r.invalid} malformed replies`);
@@ -149,7 +149,7 @@ function phaseProblems(r: PhaseResult, expectPeers: boolean): string[] {
  * cannot outrun the tracker (or other load steals the tracker's CPU), this is the
  * throughput the tracker would reach with a whole core to itself.
  */
-function perCpuSecond(r: PhaseResult): number {
+export function perCpuSecond(r: PhaseResult): number {
   return r.trackerCpuMs > 0 ? (r.replies * 1000) / r.trackerCpuMs : Number.NaN;
 }
 

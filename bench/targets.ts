@@ -13,6 +13,7 @@ import { NODE_FLAGS } from '../app/runtime/node-flags.ts';
 import { RedisServer } from '../test/helpers/redis-server.ts';
 import type { Child } from './bundle.ts';
 import { infohashHexLines, makeInfohashes, type PoolSpec } from './pool.ts';
+import { PREVIOUS_RELEASE } from './previous-release.ts';
 import { rssKiB } from './proc.ts';
 import {
   ACTION_ERROR,
@@ -30,6 +31,10 @@ export type TargetId =
   | 'trakx'
   | 'trakx-fast'
   | 'trakx-redis'
+  | 'trakx-w1'
+  | 'trakx-w2'
+  | 'trakx-w2-spread'
+  | 'trakx-prev'
   | 'bittorrent-tracker'
   | 'opentracker';
 
@@ -48,6 +53,22 @@ export const TARGETS: Record<TargetId, TargetInfo> = {
   'bare-fastify': { id: 'bare-fastify', label: 'bare Fastify', udp: false, http: true, stateless: true },
   trakx: { id: 'trakx', label: 'trakx', udp: true, http: true, stateless: false },
   'trakx-fast': { id: 'trakx-fast', label: 'trakx fast', udp: true, http: true, stateless: false },
+  'trakx-w1': { id: 'trakx-w1', label: 'trakx, workers: 1', udp: true, http: true, stateless: false },
+  'trakx-w2': { id: 'trakx-w2', label: 'trakx, workers: 2', udp: true, http: true, stateless: false },
+  'trakx-w2-spread': {
+    id: 'trakx-w2-spread',
+    label: 'trakx, workers: 2, not pinned',
+    udp: true,
+    http: true,
+    stateless: false,
+  },
+  'trakx-prev': {
+    id: 'trakx-prev',
+    label: `trakx ${PREVIOUS_RELEASE} (previous release)`,
+    udp: true,
+    http: true,
+    stateless: false,
+  },
   'trakx-redis': {
     id: 'trakx-redis',
     label: 'trakx redis mode, 2 instances',
@@ -75,6 +96,8 @@ export interface TargetEnv {
   generatorCpu: string;
   workDir: string;
   opentrackerBin: string | null;
+  /** The previous release's dist/trakx.js (previous-release.ts), null when not built. */
+  previousBuild: string | null;
 }
 
 export interface Running {
@@ -138,12 +161,24 @@ export async function startTarget(t: TargetEnv, id: TargetId, opts: StartOptions
       break;
     }
     case 'trakx':
-    case 'trakx-fast': {
+    case 'trakx-fast':
+    case 'trakx-w1':
+    case 'trakx-w2':
+    case 'trakx-w2-spread':
+    case 'trakx-prev': {
       const port = await freePort();
       udpPort = port;
       httpPort = port;
       dir = mkdtempSync(join(t.workDir, `${id}-`));
-      child = launchTrakx(t, id === 'trakx' ? 'dist/trakx.js' : 'dist-fast/trakx.js', dir, port, opts.env);
+      child = launchTrakx(
+        t,
+        trakxScript(t, id),
+        dir,
+        port,
+        { ...(WORKERS[id] ? { TRAKX_WORKERS: String(WORKERS[id]) } : {}), ...opts.env },
+        // The unpinned one lets its threads run on any CPU (the generator's too).
+        id !== 'trakx-w2-spread',
+      );
       break;
     }
     case 'trakx-redis':
@@ -214,22 +249,28 @@ function launchTrakx(
   dir: string,
   port: number,
   env: Record<string, string> = {},
+  pinned = true,
 ): ChildProcess {
-  return launch(t, [process.execPath, ...NODE_FLAGS, join(t.repo, script), 'run'], {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: dir,
-    TRAKX_HTTP_PORT: String(port),
-    TRAKX_UDP_PORT: String(port),
-    TRAKX_HTTP_IP: '127.0.0.1',
-    TRAKX_UDP_IP: '127.0.0.1',
-    TRAKX_DB_BACKUP_INTERVAL: '0',
-    TRAKX_LOGLEVEL: 'warn',
-    // Every simulated peer comes from 127.0.0.1: per-address limits stay off, as they are
-    // by default, whatever the defaults become.
-    TRAKX_LIMITS_PEERSPERIP: '0',
-    TRAKX_LIMITS_ANNOUNCERATE: '0',
-    ...env,
-  });
+  return launch(
+    t,
+    [process.execPath, ...NODE_FLAGS, script, 'run'],
+    {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: dir,
+      TRAKX_HTTP_PORT: String(port),
+      TRAKX_UDP_PORT: String(port),
+      TRAKX_HTTP_IP: '127.0.0.1',
+      TRAKX_UDP_IP: '127.0.0.1',
+      TRAKX_DB_BACKUP_INTERVAL: '0',
+      TRAKX_LOGLEVEL: 'warn',
+      // Every simulated peer comes from 127.0.0.1: per-address limits stay off, as they are
+      // by default, whatever the defaults become.
+      TRAKX_LIMITS_PEERSPERIP: '0',
+      TRAKX_LIMITS_ANNOUNCERATE: '0',
+      ...env,
+    },
+    pinned,
+  );
 }
 
 /**
@@ -258,7 +299,7 @@ async function startRedisMode(t: TargetEnv, opts: StartOptions): Promise<Running
       const port = await freePort();
       const home = join(dir, name);
       mkdirSync(home);
-      const child = launchTrakx(t, 'dist/trakx.js', home, port, env);
+      const child = launchTrakx(t, join(t.repo, 'dist/trakx.js'), home, port, env);
       children.push(child);
       await waitUdp(child, port);
       await waitHttp(child, port);
@@ -288,8 +329,18 @@ function pinPid(t: TargetEnv, pid: number, cpu: string): void {
   if (prefix.length > 0) spawnSync(prefix[0], ['-cp', cpu, String(pid)], { stdio: 'ignore' });
 }
 
-function launch(t: TargetEnv, argv: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const full = [...t.pin(t.trackerCpu), ...argv];
+/** Worker threads of the trakx targets that set them (the others take the default). */
+const WORKERS: Partial<Record<TargetId, number>> = { 'trakx-w1': 1, 'trakx-w2': 2, 'trakx-w2-spread': 2 };
+
+function trakxScript(t: TargetEnv, id: TargetId): string {
+  if (id === 'trakx-fast') return join(t.repo, 'dist-fast/trakx.js');
+  if (id !== 'trakx-prev') return join(t.repo, 'dist/trakx.js');
+  if (!t.previousBuild) throw new Error(`the build of ${PREVIOUS_RELEASE} is missing`);
+  return t.previousBuild;
+}
+
+function launch(t: TargetEnv, argv: string[], env: NodeJS.ProcessEnv, pinned = true): ChildProcess {
+  const full = [...(pinned ? t.pin(t.trackerCpu) : []), ...argv];
   const child = spawn(full[0], full.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });
   // Keep the last lines of output for error messages; never let a full pipe block it.
   const tail: string[] = [];

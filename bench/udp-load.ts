@@ -97,6 +97,11 @@ export interface LoadJob {
   closedTimeoutMs: number;
   numwant: number;
   sockets: number;
+  /**
+   * Every pool peer was announced by an earlier generator (its preload): re-announces go on
+   * as they would after this generator's own preload instead of starting with `started`.
+   */
+  preloaded?: boolean;
   /** Connection ids are renewed this often (and on an error reply). */
   reconnectSeconds: number;
   phases: PhaseSpec[];
@@ -216,6 +221,10 @@ class Generator {
     }
     this.peerState = new Uint8Array(job.pool.peers);
     this.bySocket = new Float64Array(job.sockets);
+    if (job.preloaded) {
+      for (let p = 0; p < job.pool.peers; p++)
+        this.peerState[p] = S_ACTIVE | (isSeeder(job.pool, p) ? S_SEEDER : 0);
+    }
   }
 
   async open(): Promise<void> {

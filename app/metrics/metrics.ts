@@ -10,9 +10,10 @@ import type { StoreAdmin } from '../swarm/store.ts';
 import { DurationHistogram } from './duration-histogram.ts';
 import { expvar } from './expvar.ts';
 import { GcPauses } from './gc-pauses.ts';
+import { registerLockMetrics } from './lock-metrics.ts';
 import type { MetricsEndpoint } from './metrics-endpoint.ts';
 import { registerRequestCounters } from './request-metrics.ts';
-import { RequestSlots } from './request-slots.ts';
+import { type LockFigures, RequestSlots } from './request-slots.ts';
 import { StoreMetrics } from './store-metrics.ts';
 import { registerSwarmGauges } from './swarm-gauges.ts';
 import { registerWorkerMetrics, type WorkerFigures } from './worker-metrics.ts';
@@ -24,6 +25,8 @@ export interface MetricsOptions {
   histogram: boolean;
   /** With worker threads: their slots and how many are alive; absent, this thread serves. */
   workers?: WorkerFigures;
+  /** The main thread's own totals of the shared store lock (with worker threads). */
+  lock?: () => LockFigures;
 }
 
 export class Metrics implements MetricsEndpoint {
@@ -66,6 +69,7 @@ export class Metrics implements MetricsEndpoint {
     registerWsMetrics(this.registry, this.read);
     this.workers = workers ?? { slots: () => [slots], live: () => 1, configured: 1 };
     registerWorkerMetrics(this.registry, this.workers);
+    registerLockMetrics(this.registry, this.read, opts.lock);
     this.snapshotSeconds = new Gauge({
       name: 'trakx_snapshot_duration_seconds',
       help: 'Wall time of the last snapshot save (0 before the first).',

@@ -1,6 +1,7 @@
 // Every per-request figure of one thread in one flat Float64Array: request, announce,
 // byte, limit and UDP error counts, the duration histogram's buckets, and the WebSocket
-// tracker's figures. The hot path only adds to slots picked by integer codes. With worker
+// tracker's figures, and the store lock's totals (copied in once a second, see
+// lock-metrics.ts). The hot path only adds to slots picked by integer codes. With worker
 // threads each worker's slots live in a SharedArrayBuffer the main thread keeps (a
 // replacement worker goes on adding to the same one, so counters never go back) and the
 // main registry sums them at scrape time; each slot has one writer, and aligned 8-byte
@@ -50,10 +51,19 @@ const H_COUNTS = H_SUMS + SERIES;
 const WS_CONNECTIONS = H_COUNTS + SERIES;
 const WS_PEERS = WS_CONNECTIONS + 1;
 const WS_MESSAGES = WS_PEERS + 1;
-const SLOTS = WS_MESSAGES + WS_ACTIONS.length * WS_RESULTS.length;
+const LOCK = WS_MESSAGES + WS_ACTIONS.length * WS_RESULTS.length;
+const SLOTS = LOCK + 4;
 
 const WS_ACTION_INDEX: Record<string, number> = Object.fromEntries(WS_ACTIONS.map((a, i) => [a, i]));
 const WS_RESULT_INDEX: Record<string, number> = Object.fromEntries(WS_RESULTS.map((r, i) => [r, i]));
+
+/** A store lock's totals since the thread took it up (swarm/shared/store-lock.ts). */
+export interface LockFigures {
+  acquires: number;
+  contended: number;
+  waitNs: number;
+  heldNs: number;
+}
 
 /** Bytes of one thread's slots (the size of a worker's SharedArrayBuffer). */
 export const REQUEST_SLOTS_BYTES = SLOTS * 8;
@@ -76,6 +86,10 @@ export class RequestSlots implements RequestObserver {
   readonly counts: Float64Array;
   /** Index: WS_ACTIONS index * WS_RESULTS.length + WS_RESULTS index. */
   readonly wsMessages: Float64Array;
+  /** The shared store lock as seen by this thread: acquires, contended, wait ns, held ns. */
+  readonly lock: Float64Array;
+  /** A predecessor's lock totals in these slots, so a replacement's counters go on from them. */
+  private readonly lockBase: Float64Array;
   readonly reasonNames: string[] = ['other'];
   private readonly reasons = new Map<string, number>();
   private readonly bounds = Float64Array.from(DURATION_BUCKETS);
@@ -97,7 +111,9 @@ export class RequestSlots implements RequestObserver {
     this.buckets = all.subarray(H_BUCKETS, H_SUMS);
     this.sums = all.subarray(H_SUMS, H_COUNTS);
     this.counts = all.subarray(H_COUNTS, WS_CONNECTIONS);
-    this.wsMessages = all.subarray(WS_MESSAGES, SLOTS);
+    this.wsMessages = all.subarray(WS_MESSAGES, LOCK);
+    this.lock = all.subarray(LOCK, SLOTS);
+    this.lockBase = this.lock.slice();
     for (const reason of FIXED_REASONS) this.reasonIndex(reason);
   }
 
@@ -151,6 +167,16 @@ export class RequestSlots implements RequestObserver {
 
   refreshPeers(): void {
     this.all[WS_PEERS] = this.wsPeerCount();
+  }
+
+  /** This thread's store lock totals (its lock counts them; this copies them for the main thread). */
+  lockFrom(s: LockFigures): void {
+    const l = this.lock;
+    const b = this.lockBase;
+    l[0] = b[0] + s.acquires;
+    l[1] = b[1] + s.contended;
+    l[2] = b[2] + s.waitNs;
+    l[3] = b[3] + s.heldNs;
   }
 
   get wsConnections(): number {

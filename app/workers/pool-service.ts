@@ -35,6 +35,7 @@ export async function startPoolService(config: Config, logger: Logger): Promise<
           live: () => pool.current?.live ?? 0,
           configured: config.workers,
         },
+        lock: () => store.lockStats(),
       })
     : undefined;
   const upkeep = startUpkeep(store, config, logger, metrics);

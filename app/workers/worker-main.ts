@@ -19,7 +19,7 @@ import { Tracker } from '../tracker/tracker.ts';
 import { openLists, rateLimiter, reloadLists } from '../upkeep.ts';
 import type { FromWorker, ToWorker, WorkerData } from './messages.ts';
 
-/** How often the WebSocket peer count is copied into the shared slots. */
+/** How often the WebSocket peer count and the lock's totals are copied into the shared slots. */
 const WS_PEERS_EVERY_MS = 1000;
 
 export function runWorker(): void {
@@ -91,7 +91,11 @@ async function serve(data: WorkerData, port: MessagePort, post: (msg: FromWorker
     httpServers: new HttpServers(),
   };
   for (const frontend of frontends) await frontend.start(context);
-  if (slots !== null) setInterval(() => slots.refreshPeers(), WS_PEERS_EVERY_MS).unref();
+  if (slots !== null)
+    setInterval(() => {
+      slots.refreshPeers();
+      slots.lockFrom(store.lockStats());
+    }, WS_PEERS_EVERY_MS).unref();
   const portOf = (name: string): number => frontends.find((f) => f.name === name)?.port ?? 0;
   post({ type: 'ready', http: portOf('http'), udp: portOf('udp') });
 }

@@ -1,5 +1,6 @@
 // The Targets section of RESULTS.md: each goal passes, fails or is "not measured" from a
-// report's medians, and a miss that even bare node:dgram cannot meet is said to be so.
+// report's medians, and a miss that even bare node:dgram cannot meet is said to be so;
+// the workers rows read their own targets, and the 4-core projection follows its formula.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -50,6 +51,12 @@ function passing(): Report {
       scenario('redis-mode', [
         target('trakx', [{ node_us: 10 }]),
         target('trakx-redis', [{ node_us: 18, per_redis_core: 50_000, redis_us: 20, per_read: 30 }]),
+      ]),
+      scenario('workers', [
+        target('trakx-prev', [{ per_cpu_s: 100_000 }]),
+        target('trakx-w1', [{ per_cpu_s: 99_000, lock_wait_pct: 0 }]),
+        target('trakx-w2', [{ per_cpu_s: 95_000, lock_wait_pct: 1, lock_held_pct: 5, worker_spread_pct: 4 }]),
+        target('trakx-w2-spread', [{ per_cpu_s: 90_000, lock_wait_pct: 2 }]),
       ]),
     ],
   };
@@ -161,4 +168,30 @@ test('redis mode: at least 40k per Redis core, and at most 2x the Node CPU of me
   // One figure per goal: the fast build's column stays empty for redis mode.
   const row = goalsMarkdown(r).find((l) => l.startsWith('| Node CPU per announce'))!;
   assert.equal(row, '| Node CPU per announce in redis mode ≤ 2× memory mode | 2.10× ✗ |  |  |');
+});
+
+test('workers rows read their own targets; the projection is Amdahl with the lock as the serial part', () => {
+  const r = passing();
+  // 4 × 95k ÷ (1 + 0.10 × 3) = 292.3k, 2.95× workers: 1's 99k.
+  runsOf(r, 'workers', 'trakx-w2')[0].lock_held_pct = 10;
+  resummarize(r);
+  const misses = checkGoals(r).filter((c) => c.holds !== true);
+  assert.deepEqual(
+    misses.map((c) => c.shown),
+    ['292.3k', '2.95×'],
+  );
+  const md = goalsMarkdown(r).join('\n');
+  assert.match(md, /\| Lock wait share at 2 workers \(lock wait ÷ tracker CPU\) ≤ 5 % \| 1\.0 % ✓ \| {2}\|/);
+  assert.match(md, /s = 10\.0 %.* = 292\.3k\/s \(2\.95× r1\)/);
+});
+
+test('without the previous release its row is not measured, and the others still hold', () => {
+  const r = passing();
+  const sc = r.scenarios.find((s) => s.id === 'workers')!;
+  sc.targets = sc.targets.filter((t) => t.id !== 'trakx-prev');
+  const checks = checkGoals(r).filter((c) => c.goal.scenario === 'workers');
+  assert.deepEqual(
+    checks.map((c) => c.holds),
+    [true, true, true, true, true, true, null],
+  );
 });

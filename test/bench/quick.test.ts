@@ -32,7 +32,7 @@ function runQuick(out: string): Promise<{ code: number | null; stderr: string }>
       stderr += d.toString('utf8');
     });
     // A bound, not a speed check: a loaded shared machine can take three times a quiet one's.
-    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 240_000);
+    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 300_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       done({ code, stderr });
@@ -42,7 +42,7 @@ function runQuick(out: string): Promise<{ code: number | null; stderr: string }>
 
 test(
   'bench --quick completes and every measured target gave valid replies',
-  { timeout: 250_000 },
+  { timeout: 310_000 },
   async () => {
     const out = mkdtempSync(join(tmpdir(), 'trakx-bench-quick-'));
     try {
@@ -52,7 +52,7 @@ test(
       assert.equal(report.mode, 'quick');
       assert.deepEqual(
         report.scenarios.map((s) => s.id),
-        ['udp-10k', 'udp-1m', 'udp-loaded', 'http', 'soak', 'redis-mode'],
+        ['udp-10k', 'udp-1m', 'udp-loaded', 'http', 'soak', 'redis-mode', 'workers'],
       );
       const md = readFileSync(join(out, 'RESULTS.md'), 'utf8');
       assert.match(md, /## UDP announces/);
@@ -68,8 +68,11 @@ test(
       for (const s of report.scenarios) {
         for (const t of s.targets) {
           if (t.skipped) {
-            // Only references that may be absent from a machine are ever skipped.
-            assert.ok(['opentracker', 'trakx-fast'].includes(t.id), `${s.id}: ${t.id} skipped: ${t.skipped}`);
+            // Only references that may be absent from a machine (or a shallow clone) are ever skipped.
+            assert.ok(
+              ['opentracker', 'trakx-fast', 'trakx-prev'].includes(t.id),
+              `${s.id}: ${t.id} skipped: ${t.skipped}`,
+            );
             continue;
           }
           assert.deepEqual(t.problems, [], `${s.id}/${t.id}`);
@@ -102,6 +105,15 @@ test(
       }
       assert.ok(get('redis-mode', 'trakx-redis').summary.per_redis_core!.median > 0);
       assert.equal(get('redis-mode', 'trakx').summary.per_redis_core, undefined, 'memory mode has no Redis');
+      // Two workers both answered, and their lock was read from /metrics.
+      for (const target of ['trakx-w2', 'trakx-w2-spread']) {
+        const w = get('workers', target).summary;
+        assert.ok(w.announce_rps!.median > 0, target);
+        assert.ok(Number.isFinite(w.worker_spread_pct?.median), `${target}: requests per worker`);
+        assert.ok(w.worker_spread_pct!.median < 100, `${target}: one worker answered everything`);
+        assert.ok(w.lock_held_pct!.median > 0, `${target}: lock held time`);
+      }
+      assert.equal(get('workers', 'trakx-w1').summary.lock_held_pct!.median, 0);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
