@@ -31,15 +31,13 @@ export interface Goal {
   scenario: string;
   figure: Figure;
   limit: number;
-  /** The target the figure is read from when it is not the build in the column (workers rows). */
+  /** The target the figure is read from when it is not the build in the column (redis mode, workers). */
   subject?: TargetId;
   /**
    * For a ratio to a reference: show CEILING's own ratio to the same reference beside
    * it. When even the ceiling misses the limit, no Node tracker can meet it on this machine.
    */
   withCeiling?: boolean;
-  /** The target the goal is about when it is not the build of the column (redis mode). */
-  subject?: TargetId;
   /** What limited the figure, from the scenario's other figures, printed when it is missed. */
   limitedBy?: (sc: ScenarioOutcome) => string;
 }

@@ -1,7 +1,7 @@
 // The conformance suite on the Redis store (db.type redis) against a private
 // redis-server: every request operation through Lua scripts and one pipelined
 // connection. Its admin side is Redis's own (lazy expiry, EXPIRE, no snapshots), so
-// what only a local admin side can show is skipped (app/swarm/redis/redis-store.ts).
+// what only a local admin side can show is left out (app/swarm/redis/redis-store.ts).
 
 import { after, before } from 'node:test';
 import { RedisStore } from '../../app/swarm/redis/redis-store.ts';
