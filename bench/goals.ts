@@ -309,12 +309,17 @@ function projectionText(r: Report): string[] {
   const n = PROJECTED_CORES;
   return [
     '',
-    `The **projection** rows are not measured: this machine has 2 cores. From the workers scenario, r1 = ` +
-      `${fmt('rps', p.r1)} announces per CPU-second with one worker, e = ${p.efficiency.toFixed(2)} (2 workers' ` +
-      `per CPU-second over r1, both on one CPU) and s = ${(100 * p.heldShare).toFixed(1)} % (the lock held over ` +
-      `the tracker's CPU time at 2 workers), Amdahl's law with the lock as the serial part gives ` +
-      `${n} workers on their own cores N·r1·e ÷ (1 + s·(N − 1)) = ${fmt('rps', p.rate)}/s ` +
-      `(${p.times.toFixed(2)}× r1). It assumes cores like these and a generator that keeps up ` +
-      '(the load would need its own cores); an Ampere A1 core is slower per thread.',
+    `The **projection** rows are not measured: this machine has 2 cores. From the workers scenario: ` +
+      `r1 = ${fmt('rps', p.r1)} announces per CPU-second with one worker, r2 = r1·e with e = ` +
+      `${p.efficiency.toFixed(2)} (2 workers both on one CPU: the sharing overhead) and s = ` +
+      `${(100 * p.heldShare).toFixed(1)} % (the lock held over the tracker's CPU time at 2 workers). A request ` +
+      `is a cycle T = 1/r2 holding the one lock for s·T; ${n} workers on their own cores are then ${n} clients ` +
+      `of one server, and the finite-source queue (M/M/1//N) gives ${fmt('rps', p.rate)}/s ` +
+      `(${p.times.toFixed(2)}× r1). The same model puts the lock wait at 2 workers at ` +
+      `${(100 * p.predictedWait2).toFixed(1)} % of CPU time; measured: ${(100 * p.measuredWait2).toFixed(1)} %. ` +
+      `Amdahl's law with s as a serial part, N·r2 ÷ (1 + s·(N − 1)) = ${fmt('rps', p.amdahl)}/s, would imply ` +
+      'a 2-worker loss the measurement does not show. Both assume cores like these and a generator that ' +
+      'keeps up (the load would need its own cores); an Ampere A1 core is slower per thread, and r1 here is ' +
+      'what this shared machine gave in the same run.',
   ];
 }
