@@ -260,8 +260,10 @@ describe('redis swarm scripts', { skip: SKIP_NO_REDIS, timeout: 120_000 }, () =>
     await remove(s, hashOf(2), 6, 1, 1);
     assert.equal((await put(s, hashOf(3), 4, 1, 1)).code, ANNOUNCE_OK, 'room after a stop emptied one');
     assert.equal((await put(s, hashOf(4), 4, 1, 1)).code, ANNOUNCE_TORRENT_LIMIT);
-    // Torrents whose peers all went stale no longer count, with nobody sweeping.
-    assert.equal((await put(s, hashOf(4), 4, 1, 1, { now: 1101 })).code, ANNOUNCE_OK);
+    // Torrents whose peers all went stale no longer count, with nobody sweeping: the cap's
+    // scores are refreshed once per ttl/4, so stale means ttl + ttl/4 there; never sooner.
+    assert.equal((await put(s, hashOf(4), 4, 1, 1, { now: 1125 })).code, ANNOUNCE_TORRENT_LIMIT);
+    assert.equal((await put(s, hashOf(4), 4, 1, 1, { now: 1126 })).code, ANNOUNCE_OK);
   });
 
   test('peersPerIp caps new peers per /32 and per /64 in one torrent', async () => {

@@ -12,8 +12,9 @@
 // ttl + ttl/4, pushed back once per ttl/4, and set on a key just created), so a
 // torrent nobody announces to vanishes from Redis by itself, without any sweep; one
 // left without peers but with completions keeps "d" in its meta until then.
-// `<prefix>torrents` (ZSET info_hash → last announce) backs db.maxTorrents; it is the
-// one key outside the torrent's slot, so it is passed only when that cap is on.
+// `<prefix>torrents` (ZSET info_hash → last announce, refreshed once per ttl/4) backs
+// db.maxTorrents; it is the one key outside the torrent's slot, so it is passed only
+// when that cap is on.
 
 import { Script } from './script.ts';
 
@@ -93,12 +94,14 @@ if expire(now, ttl, f[4], ARGV[11]) then f = redis.call('HMGET', meta, member, '
 local cur, downloaded, pushed = f[1], tonumber(f[2] or '0'), f[3]
 -- No "o": the torrent has no peers yet.
 local fresh = not f[4]
+local quarter = math.ceil(ttl / 4)
 local code = 0
 local counted = completed
 local bump = completed
 if not cur then
   if fresh and KEYS[6] and not redis.call('ZSCORE', KEYS[6], ARGV[11]) then
-    redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. (now - ttl))
+    -- Scores lag the last announce by up to a quarter ttl (refreshed with the EXPIRE).
+    redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. (now - ttl - quarter))
     if redis.call('ZCARD', KEYS[6]) >= maxTorrents then return {1, 0, 0, 0, '', '', ''} end
   end
   local prefix = prefixOf(member)
@@ -131,13 +134,12 @@ redis.call('ZADD', seeder and sk or lk, now, member)
 local value = string.char((seeder and 1 or 0) + (counted and 2 or 0)) .. ARGV[2]
 if value ~= cur then redis.call('HSET', meta, member, value) end
 if fresh then redis.call('HSET', meta, 'o', now) end
-if KEYS[6] then redis.call('ZADD', KEYS[6], now, ARGV[11]) end
-local quarter = math.ceil(ttl / 4)
 local s4, l4 = redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])
 local s6, l6 = redis.call('ZCARD', KEYS[4]), redis.call('ZCARD', KEYS[5])
 if fresh or not pushed or now - tonumber(pushed) >= quarter then
   for k = 1, 5 do redis.call('EXPIRE', KEYS[k], ttl + quarter) end
   redis.call('HSET', meta, 'x', now)
+  if KEYS[6] then redis.call('ZADD', KEYS[6], now, ARGV[11]) end
 else
   -- A set this announce created has no EXPIRE yet.
   local mine = seeder and s4 or l4
@@ -200,7 +202,12 @@ local more = math.min(tonumber(ARGV[13] or '0'), tonumber(ARGV[12] or '0') - #pe
 if more > 0 then
   local osk, olk, S, L = KEYS[4], KEYS[5], s6, l6
   if #member == 18 then osk, olk, S, L = KEYS[2], KEYS[3], s4, l4 end
-  if seeder then others = redis.call('ZRANDMEMBER', olk, more) else others = sample(osk, olk, S, L, more) end
+  -- An empty family costs no call.
+  if seeder then
+    if L > 0 then others = redis.call('ZRANDMEMBER', olk, more) end
+  elseif S + L > 0 then
+    others = sample(osk, olk, S, L, more)
+  end
 end
 local ids = ''
 if ARGV[14] == '1' and #peers + #others > 0 then
