@@ -24,6 +24,8 @@ export interface MetricsOptions {
   histogram: boolean;
   /** With worker threads: their slots and how many are alive; absent, this thread serves. */
   workers?: WorkerFigures;
+  /** With worker threads: the WebRTC peers of the main thread's WebSocket hub. */
+  wsPeers?: () => number;
 }
 
 export class Metrics implements MetricsEndpoint {
@@ -49,7 +51,13 @@ export class Metrics implements MetricsEndpoint {
     const workers = opts.workers;
     if (workers) {
       const total = new RequestSlots(opts.histogram);
-      this.read = () => total.sumOf(workers.slots());
+      const wsPeers = opts.wsPeers;
+      if (wsPeers) total.peersFrom(wsPeers);
+      this.read = () => {
+        total.sumOf(workers.slots());
+        if (wsPeers) total.refreshPeers();
+        return total;
+      };
     } else {
       this.read = () => {
         slots.refreshPeers();
