@@ -3,6 +3,7 @@
 
 import type { Config } from './config/types.ts';
 import type { Frontend } from './frontend/frontend.ts';
+import type { RtcSwarms } from './frontend/ws/swarms.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import type { SaveResult } from './persist/saver.ts';
 import type { StoreAdmin, SwarmStore } from './swarm/store.ts';
@@ -36,6 +37,8 @@ export interface Service {
   reloadLists(): boolean;
   /** Stop taking requests, then stop background jobs, then save a final snapshot. */
   close(): Promise<void>;
+  /** With worker threads and `ws.enabled`, the main thread's WebRTC swarms (one for all workers). */
+  readonly wsSwarms?: RtcSwarms;
   /** The worker threads (config `workers` above 1), or undefined for a single thread. */
   readonly pool: WorkerPool | undefined;
 }

@@ -9,6 +9,7 @@ import type { Config } from '../config/types.ts';
 import type { MetricsEndpoint } from '../metrics/metrics-endpoint.ts';
 import type { Tracker } from '../tracker/tracker.ts';
 import type { HttpServers } from './http-servers.ts';
+import type { WsHub } from './ws/hub.ts';
 import type { WsObserver } from './ws/options.ts';
 
 export interface FrontendContext {
@@ -28,6 +29,8 @@ export interface FrontendContext {
   readonly reusePort: boolean;
   /** The node:http servers of the tracker port, for frontends sharing it (WebSocket). */
   readonly httpServers: HttpServers;
+  /** With worker threads, the relay to the main thread's WebRTC swarms; absent, they are local. */
+  readonly wsHub?: WsHub;
 }
 
 export interface Frontend {

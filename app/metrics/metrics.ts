@@ -27,6 +27,8 @@ export interface MetricsOptions {
   workers?: WorkerFigures;
   /** The main thread's own totals of the shared store lock (with worker threads). */
   lock?: () => LockFigures;
+  /** With worker threads: the WebRTC peers of the main thread's WebSocket hub. */
+  wsPeers?: () => number;
 }
 
 export class Metrics implements MetricsEndpoint {
@@ -52,7 +54,13 @@ export class Metrics implements MetricsEndpoint {
     const workers = opts.workers;
     if (workers) {
       const total = new RequestSlots(opts.histogram);
-      this.read = () => total.sumOf(workers.slots());
+      const wsPeers = opts.wsPeers;
+      if (wsPeers) total.peersFrom(wsPeers);
+      this.read = () => {
+        total.sumOf(workers.slots());
+        if (wsPeers) total.refreshPeers();
+        return total;
+      };
     } else {
       this.read = () => {
         slots.refreshPeers();

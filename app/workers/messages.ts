@@ -2,6 +2,8 @@
 // structured-cloneable: it crosses as workerData or through postMessage.
 
 import type { Config } from '../config/types.ts';
+import type { WsAction, WsResult } from '../frontend/ws/options.ts';
+import type { WsAnnounce, WsScrape } from '../frontend/ws/parse.ts';
 import type { SharedStoreHandle } from '../swarm/shared/shared-store.ts';
 
 export interface WorkerData {
@@ -20,8 +22,15 @@ export interface WorkerData {
   readonly rate: SharedArrayBuffer | null;
 }
 
+/** A worker's WebSocket message for the main thread's WebRTC hub (ws-relay.ts). */
+export type WsToHub =
+  | { type: 'ws'; op: 'announce'; conn: number; req: WsAnnounce }
+  | { type: 'ws'; op: 'scrape'; conn: number; req: WsScrape }
+  | { type: 'ws'; op: 'drop'; conn: number; req: null };
+
 /** Worker → main. */
 export type FromWorker =
+  | WsToHub
   | { type: 'ready'; http: number; udp: number }
   | { type: 'failed'; message: string; code: string | undefined }
   | { type: 'listsReloaded'; id: number }
@@ -32,4 +41,6 @@ export type FromWorker =
 export type ToWorker =
   | { type: 'reloadLists'; id: number }
   | { type: 'metrics'; id: number; text: string }
+  | { type: 'wsSend'; conn: number; text: string }
+  | { type: 'wsDone'; action: WsAction; result: WsResult }
   | { type: 'close' };

@@ -6,6 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config, LogLevel } from '../config/types.ts';
+import { wsConfigOptions } from '../frontend/ws/frontend.ts';
+import { RtcHub } from '../frontend/ws/hub.ts';
+import { wsOptions } from '../frontend/ws/options.ts';
 import { Metrics } from '../metrics/metrics.ts';
 import { serveMetrics } from '../metrics/metrics-server.ts';
 import { Running } from '../runtime/running.ts';
@@ -16,6 +19,7 @@ import { Tracker } from '../tracker/tracker.ts';
 import { openLists, purgeOnListChange, reloadLists, startUpkeep } from '../upkeep.ts';
 import { WorkerPool } from './pool.ts';
 import { claimTcpPort, claimUdpPort } from './ports.ts';
+import { WorkerWsHub } from './ws-hub.ts';
 
 export async function startPoolService(config: Config, logger: Logger): Promise<Service> {
   const lists = openLists(config, logger);
@@ -26,6 +30,13 @@ export async function startPoolService(config: Config, logger: Logger): Promise<
     maxPeersPerIp: config.limits.peersPerIp,
   });
   const pool = { current: undefined as WorkerPool | undefined };
+  // One set of WebRTC swarms for every worker's WebSocket connections.
+  const rtc =
+    config.ws.enabled && config.http.enabled
+      ? new WorkerWsHub(new RtcHub(wsOptions(wsConfigOptions(config))), (i, msg) =>
+          pool.current?.worker(i)?.postMessage(msg),
+        )
+      : null;
   const metrics = config.metrics.enabled
     ? new Metrics({
         store,
@@ -36,6 +47,7 @@ export async function startPoolService(config: Config, logger: Logger): Promise<
           configured: config.workers,
         },
         lock: () => store.lockStats(),
+        wsPeers: rtc === null ? undefined : () => rtc.hub.swarms.peers,
       })
     : undefined;
   const upkeep = startUpkeep(store, config, logger, metrics);
@@ -56,6 +68,7 @@ export async function startPoolService(config: Config, logger: Logger): Promise<
     config: workerConfig,
     store,
     logger,
+    ws: rtc,
     rate:
       config.limits.announceRate > 0 ? new SharedArrayBuffer(tableBytes(config.limits.rateTableSize)) : null,
     metrics: metrics
@@ -70,6 +83,7 @@ export async function startPoolService(config: Config, logger: Logger): Promise<
 
   const running = new Running();
   running.add(() => upkeep.stop());
+  running.add(() => rtc?.close());
   running.add(() => metrics?.close());
   running.add(() => deny?.close());
   running.add(() => allow?.close());
@@ -96,6 +110,7 @@ export async function startPoolService(config: Config, logger: Logger): Promise<
     metrics,
     metricsPort,
     pool: workers,
+    wsSwarms: rtc?.hub.swarms,
     save: () => upkeep.save(),
     reloadLists: () => reloadLists(lists),
     async close() {

@@ -13,6 +13,7 @@ import { REQUEST_SLOTS_BYTES, RequestSlots } from '../metrics/request-slots.ts';
 import { MAIN_OWNER, type SharedStore } from '../swarm/shared/shared-store.ts';
 import { workerEntry } from './entry.ts';
 import type { FromWorker, ToWorker, WorkerData } from './messages.ts';
+import type { WorkerWsHub } from './ws-hub.ts';
 
 export interface PoolOptions {
   count: number;
@@ -22,6 +23,8 @@ export interface PoolOptions {
   logger: Logger;
   /** The shared rate-limit table, or null when the rate limit is off. */
   rate: SharedArrayBuffer | null;
+  /** The main thread's WebRTC hub for the workers' WebSocket connections, or null (ws off). */
+  ws: WorkerWsHub | null;
   /** Answer a worker's /metrics or /stats request with the main registry's text. */
   metrics: ((what: 'prometheus' | 'stats') => Promise<string>) | null;
 }
@@ -144,7 +147,9 @@ export class WorkerPool {
       let ready = false;
       let failure: Error | undefined;
       worker.on('message', (msg: FromWorker) => {
-        if (msg.type === 'ready') {
+        if (msg.type === 'ws') {
+          if (this.workers[index] === worker) this.opts.ws?.handle(index, msg);
+        } else if (msg.type === 'ready') {
           ready = true;
           this.live++;
           if (this.httpPort === 0) this.httpPort = msg.http;
@@ -164,6 +169,8 @@ export class WorkerPool {
       });
       worker.on('exit', (code) => {
         if (this.workers[index] === worker) this.workers[index] = null;
+        // Its WebSocket connections closed with it: their WebRTC peers leave the swarms.
+        this.opts.ws?.dropWorker(index);
         // Whatever it held of the store (a lock mid-announce) is released for the others.
         store.recover(owner);
         if (!ready) {

@@ -2,7 +2,8 @@
 // limit over the shared table, hooks) and starts the configured frontends on the
 // configured ports with reusePort, next to the other workers' listeners. It reports its
 // ports, reloads its lists when the main thread says so, and asks the main thread for
-// /metrics and /stats (whose registry sums every worker).
+// /metrics and /stats (whose registry sums every worker). Its WebSocket connections
+// meet the other workers' through the main thread's WebRTC hub (ws-relay.ts).
 
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { Registry } from 'prom-client';
@@ -18,9 +19,10 @@ import { attachSharedStore } from '../swarm/shared/shared-store.ts';
 import { Tracker } from '../tracker/tracker.ts';
 import { openLists, rateLimiter, reloadLists } from '../upkeep.ts';
 import type { FromWorker, ToWorker, WorkerData } from './messages.ts';
+import { WsRelay } from './ws-relay.ts';
 
-/** How often the WebSocket peer count and the lock's totals are copied into the shared slots. */
-const WS_PEERS_EVERY_MS = 1000;
+/** How often the lock's totals are copied into the shared slots. */
+const LOCK_EVERY_MS = 1000;
 
 export function runWorker(): void {
   const port = parentPort;
@@ -69,8 +71,11 @@ async function serve(data: WorkerData, port: MessagePort, post: (msg: FromWorker
     clock.stop();
     post({ type: 'closed' });
   };
+  const wsHub = new WsRelay(post);
   port.on('message', (msg: ToWorker) => {
-    if (msg.type === 'reloadLists') {
+    if (msg.type === 'wsSend') wsHub.deliver(msg.conn, msg.text);
+    else if (msg.type === 'wsDone') wsHub.counted(msg.action, msg.result);
+    else if (msg.type === 'reloadLists') {
       reloadLists(lists);
       post({ type: 'listsReloaded', id: msg.id });
     } else if (msg.type === 'metrics') {
@@ -89,13 +94,10 @@ async function serve(data: WorkerData, port: MessagePort, post: (msg: FromWorker
     ws: slots ?? undefined,
     reusePort: true,
     httpServers: new HttpServers(),
+    wsHub,
   };
   for (const frontend of frontends) await frontend.start(context);
-  if (slots !== null)
-    setInterval(() => {
-      slots.refreshPeers();
-      slots.lockFrom(store.lockStats());
-    }, WS_PEERS_EVERY_MS).unref();
+  if (slots !== null) setInterval(() => slots.lockFrom(store.lockStats()), LOCK_EVERY_MS).unref();
   const portOf = (name: string): number => frontends.find((f) => f.name === name)?.port ?? 0;
   post({ type: 'ready', http: portOf('http'), udp: portOf('udp') });
 }

@@ -9,6 +9,7 @@ import { get } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { WsFrontend } from '../../app/frontend/ws/frontend.ts';
+import type { RtcSwarms } from '../../app/frontend/ws/swarms.ts';
 import type { Service } from '../../app/service.ts';
 import { tempHome } from '../helpers/process.ts';
 import { noUdp, startTestService } from '../helpers/service.ts';
@@ -16,6 +17,29 @@ import { clientsExchange } from './clients-exchange.ts';
 import { bin, RawClient, refusedStatus } from './harness.ts';
 
 const DENIED = 'd'.repeat(20);
+
+/** The WebRTC swarms: the main thread's hub with worker threads, else the ws frontend's. */
+function swarmsOf(svc: Service): RtcSwarms {
+  if (svc.pool !== undefined) {
+    assert.ok(svc.wsSwarms, 'the main thread holds the WebRTC swarms');
+    return svc.wsSwarms;
+  }
+  const swarms = wsOf(svc).tracker?.swarms;
+  assert.ok(swarms);
+  return swarms;
+}
+
+/** An open client, or the HTTP status that refused the upgrade. */
+function tryOpen(url: string, forwardedFor: string): Promise<RawClient | number> {
+  return new Promise((resolve) => {
+    const c = new RawClient(url, { headers: { 'X-Forwarded-For': forwardedFor } });
+    c.ws.once('open', () => resolve(c));
+    c.ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      c.close();
+    });
+  });
+}
 
 function wsOf(svc: Service): WsFrontend {
   const f = svc.frontends.find((x) => x.name === 'ws');
@@ -68,7 +92,7 @@ for (const host of ['127.0.0.1', '::1']) {
       const { base: b, fuzz } = svc.config.announce;
       assert.ok(reply.interval >= b && reply.interval < b + Math.max(1, fuzz), `interval ${reply.interval}`);
       assert.equal(reply.incomplete, 1);
-      assert.equal(wsOf(svc).tracker?.swarms.peers, 1);
+      assert.equal(swarmsOf(svc).peers, 1);
       c.close();
 
       const res = await plainGet(
@@ -96,9 +120,7 @@ for (const host of ['127.0.0.1', '::1']) {
     });
 
     test('two bittorrent-tracker clients exchange offer and answer', { timeout: 20_000 }, async () => {
-      const swarms = wsOf(svc).tracker?.swarms;
-      assert.ok(swarms);
-      await clientsExchange(url, swarms);
+      await clientsExchange(url, swarmsOf(svc));
     });
   });
 }
@@ -111,17 +133,20 @@ test('behind a trusted proxy the per-IP cap counts X-Forwarded-For addresses', a
   });
   try {
     const url = `ws://127.0.0.1:${svc.httpPort}/announce`;
-    const a = await RawClient.open(url, { headers: { 'X-Forwarded-For': '198.51.100.1' } });
+    // The cap is per worker thread (README): with N workers at most N connections of one
+    // address are open, so one of the first N + 1 is refused.
+    const workers = svc.pool === undefined ? 1 : svc.config.workers;
+    const open: RawClient[] = [];
+    let status = 0;
+    for (let i = 0; i <= workers && status === 0; i++) {
+      const got = await tryOpen(url, '198.51.100.1');
+      if (typeof got === 'number') status = got;
+      else open.push(got);
+    }
+    assert.equal(status, 429, 'a connection from 198.51.100.1 beyond the cap');
+    assert.ok(open.length >= 1 && open.length <= workers, `${open.length} open from one address`);
     const b = await RawClient.open(url, { headers: { 'X-Forwarded-For': '198.51.100.2' } });
-    const status = await new Promise<number>((resolve) => {
-      const c = new RawClient(url, { headers: { 'X-Forwarded-For': '198.51.100.1' } });
-      c.ws.on('unexpected-response', (_req, res) => {
-        resolve(res.statusCode ?? 0);
-        c.close();
-      });
-    });
-    assert.equal(status, 429, 'a second connection from 198.51.100.1');
-    a.close();
+    for (const c of open) c.close();
     b.close();
   } finally {
     await svc.close();

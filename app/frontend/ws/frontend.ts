@@ -6,11 +6,33 @@
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AnnounceRequest } from '../../bittorrent/announce.ts';
+import type { Config } from '../../config/types.ts';
 import { formatAddress, parseAddress } from '../../protocol/address.ts';
 import { ClientAddress } from '../client-address.ts';
 import type { Frontend, FrontendContext } from '../frontend.ts';
 import type { WsCheckRequest, WsTrackerOptions } from './options.ts';
 import { WsTracker } from './ws-tracker.ts';
+
+/** The WebSocket tracker's settings from the config (the hooks aside). */
+export function wsConfigOptions(config: Config): Partial<WsTrackerOptions> {
+  const { ws, announce, numwant } = config;
+  return {
+    maxConnections: ws.maxConnections,
+    maxConnectionsPerIp: ws.maxConnectionsPerIp,
+    maxPayload: ws.maxMessageBytes,
+    maxOffers: ws.maxOffers,
+    maxScrapeHashes: config.scrape.maxHashes,
+    maxTorrentsPerConnection: ws.maxTorrentsPerConnection,
+    maxPeersPerSwarm: config.db.maxPeersPerTorrent,
+    maxSwarms: config.db.maxTorrents,
+    idleTimeoutMs: ws.idleTimeout * 1000,
+    maxBufferedBytes: ws.maxBufferedBytes,
+    peerExpiryMs: config.db.expiry * 1000,
+    sweepMs: config.db.trim * 1000,
+    interval: () => announce.base + Math.floor(Math.random() * announce.fuzz),
+    numwant: (n) => (n < 0 ? numwant.default : Math.min(n, numwant.limit)),
+  };
+}
 
 export class WsFrontend implements Frontend {
   readonly name = 'ws';
@@ -19,8 +41,6 @@ export class WsFrontend implements Frontend {
 
   async start(ctx: FrontendContext): Promise<void> {
     const { config, logger, tracker } = ctx;
-    const ws = config.ws;
-    const { announce, numwant } = config;
     const proxies = new ClientAddress(config.http.trustProxy);
     const bytes = new Uint8Array(16);
     const req = new AnnounceRequest();
@@ -28,20 +48,7 @@ export class WsFrontend implements Frontend {
     req.infoHash = hash;
     req.hashLen = 20;
     const options: Partial<WsTrackerOptions> = {
-      maxConnections: ws.maxConnections,
-      maxConnectionsPerIp: ws.maxConnectionsPerIp,
-      maxPayload: ws.maxMessageBytes,
-      maxOffers: ws.maxOffers,
-      maxScrapeHashes: config.scrape.maxHashes,
-      maxTorrentsPerConnection: ws.maxTorrentsPerConnection,
-      maxPeersPerSwarm: config.db.maxPeersPerTorrent,
-      maxSwarms: config.db.maxTorrents,
-      idleTimeoutMs: ws.idleTimeout * 1000,
-      maxBufferedBytes: ws.maxBufferedBytes,
-      peerExpiryMs: config.db.expiry * 1000,
-      sweepMs: config.db.trim * 1000,
-      interval: () => announce.base + Math.floor(Math.random() * announce.fuzz),
-      numwant: (n) => (n < 0 ? numwant.default : Math.min(n, numwant.limit)),
+      ...wsConfigOptions(config),
       check: (c: WsCheckRequest) => {
         hash.write(c.infoHash, 0, 'latin1');
         const family = parseAddress(c.address, req.addr);
@@ -59,9 +66,11 @@ export class WsFrontend implements Frontend {
       options.onConnections = (open) => m.connectionsNow(open);
       options.onMessage = (action, result) => m.message(action, result);
     }
-    const wsTracker = new WsTracker(options);
+    const wsTracker = new WsTracker(options, ctx.wsHub);
     this.tracker = wsTracker;
-    m?.peersFrom(() => wsTracker.swarms.peers);
+    // With worker threads the main thread counts the peers (its hub holds them).
+    const local = wsTracker.local;
+    if (local !== null) m?.peersFrom(() => local.swarms.peers);
     ctx.httpServers.each((server) => {
       wsTracker.attach(server);
       if (this.port === 0) this.port = (server.address() as AddressInfo).port;
