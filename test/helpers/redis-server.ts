@@ -1,6 +1,6 @@
-// A private redis-server for one test file: Debian's binary on a free loopback port and
-// a unix socket in a temporary directory, no persistence, never the system service.
-// Missing redis-server skips the tests locally and fails them under CI.
+// A private redis-server (or valkey-server) for one test file: Debian's binary on a free
+// loopback port and a unix socket in a temporary directory, no persistence, never the
+// system service. A missing binary skips the tests locally and fails them under CI.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,24 +12,43 @@ import { freePort, type Running, start } from './process.ts';
 
 const inCI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
 
-function hasRedis(): boolean {
+/** The servers the Redis store is tested on: Redis, and Valkey (Debian bookworm-backports). */
+export type RedisEngine = 'redis-server' | 'valkey-server';
+
+function has(engine: RedisEngine): boolean {
   try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+    execFileSync(engine, ['--version'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   }
 }
 
-export const REDIS_PRESENT = hasRedis();
-if (!REDIS_PRESENT && inCI)
-  throw new Error('redis-server is not installed (Debian package redis-server); CI needs it');
-/** For node:test's `skip` option: a reason when the tests cannot run here. */
-export const SKIP_NO_REDIS = REDIS_PRESENT
-  ? false
-  : 'redis-server not installed (apt-get install redis-server)';
+const HOW: Record<RedisEngine, string> = {
+  'redis-server': 'apt-get install redis-server',
+  'valkey-server': 'apt-get install -t bookworm-backports valkey-server',
+};
+
+/** For node:test's `skip` option: a reason when `engine` is missing here (CI fails instead). */
+export function skipWithout(engine: RedisEngine): string | false {
+  if (has(engine)) return false;
+  if (inCI) throw new Error(`${engine} is not installed (${HOW[engine]}); CI needs it`);
+  return `${engine} not installed (${HOW[engine]})`;
+}
+
+export const SKIP_NO_REDIS = skipWithout('redis-server');
+export const REDIS_PRESENT = SKIP_NO_REDIS === false;
+
+/** Both engines, each with its skip reason, for suites run on each. */
+export function engines(): { engine: RedisEngine; skip: string | false }[] {
+  return (['redis-server', 'valkey-server'] as const).map((engine) => ({
+    engine,
+    skip: skipWithout(engine),
+  }));
+}
 
 export class RedisServer {
+  constructor(readonly engine: RedisEngine = 'redis-server') {}
   readonly dir = mkdtempSync(join(tmpdir(), 'trakx-redis-'));
   readonly socket = join(this.dir, 'redis.sock');
   port = 0;
@@ -47,7 +66,7 @@ export class RedisServer {
   async start(extra: string[] = []): Promise<this> {
     if (this.port === 0) this.port = await freePort();
     this.proc = start(
-      'redis-server',
+      this.engine,
       [
         '--port',
         String(this.port),
@@ -83,7 +102,7 @@ export class RedisServer {
       if (this.proc.child.exitCode !== null) break;
       await sleep(25);
     }
-    throw new Error(`redis-server did not start:\n${this.proc.output()}`);
+    throw new Error(`${this.engine} did not start:\n${this.proc.output()}`);
   }
 
   private pings(): Promise<boolean> {
