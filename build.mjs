@@ -3,6 +3,9 @@
 // metrics are removed by dead-code elimination (see app/runtime/fast.ts). minifySyntax is what
 // lets esbuild inline the imported FAST constant and drop the `if (!FAST)` branches;
 // identifiers and layout stay readable.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
 const fast = process.argv.includes('--fast');
@@ -40,4 +43,32 @@ if (fast) {
     outfile: `${outdir}/trakx.js`,
     sourcemap: true,
   });
+}
+
+buildNative(outdir);
+
+/**
+ * native/udp-batch.c into <outdir>/udp-batch.node (app/runtime/udp-batch.ts). A Node-API
+ * module needs only the headers that ship with Node (its include/node) and a C compiler;
+ * it is not linked against node. Without a compiler, or off Linux, trakx uses node:dgram.
+ */
+function buildNative(dir) {
+  const src = 'native/udp-batch.c';
+  const out = join(dir, 'udp-batch.node');
+  if (process.platform !== 'linux' || !existsSync(src)) return;
+  if (existsSync(out) && statSync(out).mtimeMs >= statSync(src).mtimeMs) return;
+  const include = join(dirname(dirname(process.execPath)), 'include', 'node');
+  if (!existsSync(join(include, 'node_api.h'))) {
+    console.warn(`build: ${include} has no node_api.h; UDP uses node:dgram`);
+    return;
+  }
+  mkdirSync(dir, { recursive: true });
+  const cc = process.env.CC || 'cc';
+  const r = spawnSync(cc, ['-O2', '-Wall', '-shared', '-fPIC', '-I', include, '-o', out, src], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) {
+    const reason = r.error ? `${cc} not found` : r.stderr.trim().split('\n').slice(0, 5).join('\n');
+    console.warn(`build: ${src} not compiled (${reason}); UDP uses node:dgram`);
+  }
 }

@@ -34,6 +34,8 @@ udp:
   port: 1337
   # socket buffers in bytes; small buffers drop packets during GC pauses
   bufferSize: 4194304
+  # auto: many datagrams per system call when the native module is built, else node:dgram
+  io: auto
   connections:
     # lifetime of a UDP connection id
     expiry: 6m

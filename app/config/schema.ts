@@ -93,6 +93,13 @@ export const configSchema = {
           description:
             'Socket receive and send buffer size in bytes (the kernel may cap it: net.core.rmem_max).',
         },
+        io: {
+          type: 'string',
+          enum: ['auto', 'batch', 'dgram'],
+          default: 'auto',
+          description:
+            'How datagrams are read and sent: `batch` (many per system call, with the native module `npm run build` compiles on Linux), `dgram` (node:dgram, one at a time), `auto` = `batch` when the module is there.',
+        },
         connections: {
           type: 'object',
           additionalProperties: false,

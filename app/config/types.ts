@@ -14,6 +14,7 @@ export interface Config {
     ip: string;
     port: number;
     bufferSize: number;
+    io: 'auto' | 'batch' | 'dgram';
     /** secret: '' or 32 hex characters (schema `hexSecret`). */
     connections: { expiry: number; secret: string };
   };

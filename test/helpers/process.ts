@@ -137,8 +137,15 @@ export function start(
 export function trakxEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TRAKX_') && k !== 'PORT') env[k] = v;
-  // Tracker processes run one thread unless the suite or the test says otherwise.
-  return { ...env, HOME: home, TRAKX_WORKERS: process.env.TRAKX_TEST_WORKERS ?? '1', ...extra };
+  // Tracker processes run one thread (and udp.io auto) unless the suite or the test says otherwise.
+  const io = process.env.TRAKX_TEST_UDP_IO;
+  return {
+    ...env,
+    HOME: home,
+    TRAKX_WORKERS: process.env.TRAKX_TEST_WORKERS ?? '1',
+    ...(io === undefined ? {} : { TRAKX_UDP_IO: io }),
+    ...extra,
+  };
 }
 
 /** `node <entry> <args>` (entry: dist/trakx.js, built if missing) in env.HOME. */

@@ -40,9 +40,15 @@ export function testWorkers(): string {
   return process.env.TRAKX_TEST_WORKERS ?? '1';
 }
 
+/** udp.io of the services tests start: TRAKX_TEST_UDP_IO (npm test runs UDP suites again with dgram). */
+export function testUdpIo(): Record<string, string> {
+  const io = process.env.TRAKX_TEST_UDP_IO;
+  return io === undefined ? {} : { TRAKX_UDP_IO: io };
+}
+
 export async function startTestService(opts: TestServiceOptions = {}): Promise<Service> {
   const home = tempHome();
-  const env = { TRAKX_WORKERS: testWorkers(), ...opts.env };
+  const env = { TRAKX_WORKERS: testWorkers(), ...testUdpIo(), ...opts.env };
   const { config } = loadConfig({ env, home, cwd: home, writeDefault: false });
   config.http.port = 0;
   config.http.ip = opts.host ?? '::';

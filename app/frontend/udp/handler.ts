@@ -83,7 +83,20 @@ interface Pending {
   start: number;
   received: number;
   address: string;
+  family: 4 | 6;
+  addr: Uint8Array;
   port: number;
+}
+
+/**
+ * Where a reply answered later goes: `address` as node:dgram gave it (empty for a
+ * packet given by bytes, handleFrom()), or `family` with `addr` (4 or 16 bytes).
+ */
+export interface ReplyTo {
+  readonly address: string;
+  readonly family: 4 | 6;
+  readonly addr: Uint8Array;
+  readonly port: number;
 }
 
 export interface UdpHandlerOptions {
@@ -93,9 +106,9 @@ export interface UdpHandlerOptions {
   logger?: Logger;
   /**
    * Sends a reply that was answered later (a store that answers later): out[0, len) to
-   * address:port. handle() returned 0 for its packet.
+   * the packet's sender. handle() returned 0 for its packet.
    */
-  sendLater?: (out: Buffer, len: number, address: string, port: number) => void;
+  sendLater?: (out: Buffer, len: number, to: ReplyTo) => void;
 }
 
 export class UdpHandler {
@@ -119,6 +132,8 @@ export class UdpHandler {
   private action = -1;
   private result: Result = RESULT_OK;
   private address = '';
+  /** The packet's bytes are the caller's to reuse once handleFrom() returns. */
+  private borrowed = false;
   private port = 0;
   private start = 0;
 
@@ -144,6 +159,32 @@ export class UdpHandler {
    * answered later goes (sendLater); it plays no part in the request itself.
    */
   handle(msg: Uint8Array, len: number, address: string, port = 0): number {
+    this.address = address;
+    this.borrowed = false;
+    return this.run(msg, len, parseAddress(address, this.req.addr), port);
+  }
+
+  /**
+   * handle() for a sender given as bytes: `family` 4 or 6 and addr[addrOff…+4 or 16).
+   * msg may be overwritten once this returns (what a reply answered later needs is copied).
+   */
+  handleFrom(
+    msg: Uint8Array,
+    len: number,
+    family: 4 | 6,
+    addr: Uint8Array,
+    addrOff: number,
+    port: number,
+  ): number {
+    const a = this.req.addr;
+    const n = family === 4 ? 4 : 16;
+    for (let i = 0; i < n; i++) a[i] = addr[addrOff + i];
+    this.address = '';
+    this.borrowed = true;
+    return this.run(msg, len, family, port);
+  }
+
+  private run(msg: Uint8Array, len: number, family: 0 | 4 | 6, port: number): number {
     const observer = this.observer;
     // Reading a clock allocates a heap number: only when someone records durations.
     const start = observer === NULL_OBSERVER ? 0 : performance.now();
@@ -151,11 +192,10 @@ export class UdpHandler {
     this.verified = false;
     this.action = -1;
     this.result = RESULT_OK;
-    this.address = address;
     this.port = port;
     this.start = start;
     try {
-      n = this.dispatch(msg, len, address);
+      n = this.dispatch(msg, len, family);
     } catch (err) {
       this.logger?.error({ err }, 'udp packet failed');
       this.result = RESULT_SERVER_ERROR;
@@ -176,7 +216,7 @@ export class UdpHandler {
     }
   }
 
-  private dispatch(msg: Uint8Array, len: number, address: string): number {
+  private dispatch(msg: Uint8Array, len: number, family: 0 | 4 | 6): number {
     if (len < HEADER_LEN) return 0;
     const action = readAction(msg);
     if (action === ACTION_HEARTBEAT) {
@@ -184,7 +224,6 @@ export class UdpHandler {
       return 1;
     }
     const req = this.req;
-    const family = parseAddress(address, req.addr);
     if (family === 0) return 0;
     req.family = family;
     switch (action) {
@@ -259,6 +298,7 @@ export class UdpHandler {
    */
   private announceLater(answer: Promise<Failure | null>, msg: Uint8Array, len: number): number {
     const p = this.pending(REQ_ANNOUNCE, msg, len);
+    msg = p.msg;
     const res = this.res;
     const peers = this.peers;
     const event = this.req.event;
@@ -285,6 +325,7 @@ export class UdpHandler {
     const n = scrapeHashCount(len);
     if (n <= 0 || n > MAX_SCRAPE_HASHES) return this.scrape(msg, len);
     const p = this.pending(REQ_SCRAPE, msg, len);
+    msg = p.msg;
     const asks: Later<SwarmCounts>[] = [];
     for (let i = 0; i < n; i++) {
       asks.push(
@@ -306,13 +347,18 @@ export class UdpHandler {
 
   /** What a packet answered later keeps; the handler takes a new reply buffer. */
   private pending(action: number, msg: Uint8Array, received: number): Pending {
+    const req = this.req;
+    const borrowed = this.borrowed;
     const p: Pending = {
       out: this.out,
-      msg,
+      // Bytes the socket reuses are copied: the reply is written after they change.
+      msg: borrowed ? msg.slice(0, received) : msg,
       action,
       start: this.start,
       received,
       address: this.address,
+      family: req.family,
+      addr: req.addr.slice(0, req.family === 4 ? 4 : 16),
       port: this.port,
     };
     this.out = Buffer.alloc(MAX_REPLY);
@@ -322,7 +368,7 @@ export class UdpHandler {
   private later(p: Pending, n: number, result: Result): void {
     this.report(p.action, result, p.start, p.received, n);
     try {
-      this.sendLater(p.out, n, p.address, p.port);
+      this.sendLater(p.out, n, p);
     } catch (err) {
       this.logger?.error({ err }, 'udp send failed');
     }
