@@ -10,6 +10,8 @@
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { parseAddress } from '../app/protocol/address.ts';
+import { loadUdpBatch, type UdpBatchBinding, udpBatchMissing } from '../app/runtime/udp-batch.ts';
 import { isSeeder, makeInfohashes, type PoolSpec, portOf, torrentOf, writePeerId } from './pool.ts';
 import { cpuMs, rssKiB } from './proc.ts';
 import {
@@ -98,6 +100,12 @@ export interface LoadJob {
   numwant: number;
   sockets: number;
   /**
+   * dist/udp-batch.node: the generator's sockets read replies many per system call and
+   * send without node:dgram's per-datagram work, so one generator core keeps up with a
+   * tracker that uses it too. Absent: node:dgram.
+   */
+  batchModule?: string;
+  /**
    * Every pool peer was announced by an earlier generator (its preload): re-announces go on
    * as they would after this generator's own preload instead of starting with `started`.
    */
@@ -174,7 +182,7 @@ type Mode = 'idle' | 'closed' | 'open';
 
 class Generator {
   private readonly hashes: Buffer;
-  private readonly sockets: dgram.Socket[] = [];
+  private readonly sockets: GenSocket[] = [];
   private readonly connIds: Buffer[] = [];
   private readonly connAt: number[] = [];
   private readonly connPending: boolean[] = [];
@@ -228,14 +236,15 @@ class Generator {
   }
 
   async open(): Promise<void> {
+    const io = this.job.batchModule === undefined ? null : loadUdpBatch(this.job.batchModule);
+    if (this.job.batchModule !== undefined && io === null) throw new Error(udpBatchMissing());
     for (let i = 0; i < this.job.sockets; i++) {
-      const s = dgram.createSocket({ type: 'udp4', recvBufferSize: 1 << 23, sendBufferSize: 1 << 23 });
-      s.on('message', (msg) => this.onMessage(msg, i));
-      // ECONNREFUSED and friends on a connected socket: the request is simply lost.
-      s.on('error', () => {});
-      await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
       const port = this.job.ports ? this.job.ports[i % this.job.ports.length] : this.job.port;
-      await new Promise<void>((resolve) => s.connect(port, this.job.host, resolve));
+      const onMessage = (msg: Buffer): void => this.onMessage(msg, i);
+      const s =
+        io === null
+          ? await dgramSocket(this.job.host, port, onMessage)
+          : batchSocket(io, this.job.host, port, onMessage);
       this.sockets.push(s);
       this.connIds.push(Buffer.alloc(8));
       this.connAt.push(0);
@@ -284,7 +293,7 @@ class Generator {
     this.sentAt[slot] = performance.now();
     this.inflight++;
     if (kind !== K_CONNECT) this.r.sent++;
-    this.sockets[socketIndex].send(this.buf[slot], 0, len);
+    this.sockets[socketIndex].send(this.buf[slot], len);
   }
 
   private sendConnect(slot: number, socketIndex: number): void {
@@ -752,6 +761,45 @@ function percentiles(values: Float64Array): LatencyStats {
     p999: at(0.999),
     max: v.length ? v[v.length - 1] : Number.NaN,
   };
+}
+
+/** One source port of the generator, connected to one tracker port. */
+interface GenSocket {
+  send(buf: Buffer, len: number): void;
+  close(): void;
+}
+
+async function dgramSocket(host: string, port: number, onMessage: (msg: Buffer) => void): Promise<GenSocket> {
+  const s = dgram.createSocket({ type: 'udp4', recvBufferSize: 1 << 23, sendBufferSize: 1 << 23 });
+  s.on('message', onMessage);
+  // ECONNREFUSED and friends on a connected socket: the request is simply lost.
+  s.on('error', () => {});
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => s.connect(port, host, resolve));
+  return { send: (buf, len) => s.send(buf, 0, len), close: () => s.close() };
+}
+
+/** The same on the batch module: replies read many per call; each request one sendto. */
+function batchSocket(
+  io: UdpBatchBinding,
+  host: string,
+  port: number,
+  onMessage: (msg: Buffer) => void,
+): GenSocket {
+  const to = new Uint8Array(4);
+  if (parseAddress(host, to) !== 4) throw new Error(`batch generator: ${host} is not an IPv4 address`);
+  const h = io.open(false, Uint8Array.of(127, 0, 0, 1), 0, false, 1 << 23, 1 << 23);
+  const rbuf = Buffer.allocUnsafeSlow(io.BATCH * io.RSTRIDE);
+  const rmeta = Buffer.alloc(io.BATCH * io.META);
+  const lens = new Uint32Array(rmeta.buffer, rmeta.byteOffset, rmeta.length >> 2);
+  const words = io.META >> 2;
+  io.start(h, rbuf, rmeta, Buffer.alloc(io.BATCH * io.SSLOT), Buffer.alloc(io.BATCH * io.META), (n) => {
+    for (let i = 0; i < n; i++) {
+      const at = i * io.RSTRIDE;
+      onMessage(rbuf.subarray(at, at + lens[i * words]));
+    }
+  });
+  return { send: (buf, len) => io.sendTo(h, buf, len, 4, to, port), close: () => io.close(h) };
 }
 
 function sleep(ms: number): Promise<void> {

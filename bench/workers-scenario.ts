@@ -5,6 +5,9 @@
 // stopped (workers copy their lock totals once a second), gives requests per worker and
 // the lock's wait and hold time over the announce phase.
 
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { UDP_BATCH_FILE } from '../app/runtime/udp-batch.ts';
 import type { PoolSpec } from './pool.ts';
 import { cpuMs } from './proc.ts';
 import {
@@ -59,6 +62,25 @@ function lockFigures(a: TrakxFigures, b: TrakxFigures, cpuMsUsed: number): RunFi
   };
 }
 
+/**
+ * The generator on the batch module when it is built: with node:dgram one generator core
+ * no longer keeps up with one trakx worker, and a starved tracker costs more per request.
+ */
+function batchModule(c: Ctx): string | undefined {
+  const file = join(c.repo, 'dist', UDP_BATCH_FILE);
+  return existsSync(file) ? file : undefined;
+}
+
+/**
+ * Requests in flight: batches fill only with enough of them. With 128 and batch I/O on
+ * both sides, tracker and generator each sat half idle waiting for the other's batch.
+ */
+const BATCH_WINDOW = 512;
+
+function windowOf(c: Ctx): number {
+  return batchModule(c) === undefined ? c.window : Math.max(c.window, BATCH_WINDOW);
+}
+
 export function workersScenario(ctx: Ctx): Scenario {
   const pool: PoolSpec = ctx.quick
     ? { torrents: 500, peers: 5000, layout: 'spread', seederShare: 0.75 }
@@ -68,8 +90,9 @@ export function workersScenario(ctx: Ctx): Scenario {
     id: WORKERS_SCENARIO,
     title: `Worker threads, UDP announces, ${fmtCount(pool.torrents)} torrents / ${fmtCount(pool.peers)} peers`,
     conditions:
-      `The load of udp-10k (pre-load, then re-announces at full speed, numwant 50, ${ctx.window} in flight) from ` +
-      `${SOCKETS} source ports. \`workers: 1\`, \`workers: 2\` and the previous release run with all their threads ` +
+      `The load of udp-10k (pre-load, then re-announces at full speed, numwant 50, ${windowOf(ctx)} in flight) from ` +
+      `${SOCKETS} source ports (the generator reads and sends through the batch module when it is built, ` +
+      'dist/udp-batch.node). `workers: 1`, `workers: 2` and the previous release run with all their threads ' +
       'on the tracker CPU (the generator on the other), so announces per tracker CPU-second compare their cost per ' +
       'announce; "not pinned" lets its two workers and the generator share both CPUs. Lock and per-worker figures ' +
       'are the differences of /metrics read before and after the announce phase (warm-up included), over the ' +
@@ -92,7 +115,12 @@ export function workersScenario(ctx: Ctx): Scenario {
     ratioKeys: [],
     references: [],
     async run(c, target) {
-      const base = { ...job(c, target, pool, []), sockets: SOCKETS };
+      const base = {
+        ...job(c, target, pool, []),
+        sockets: SOCKETS,
+        batchModule: batchModule(c),
+        window: windowOf(c),
+      };
       const loaded = await runGenerator(c, { ...base, phases: preload(target, c) }, q(c, 600, 60));
       await sleep(SETTLE_MS);
       const m0 = await scrapeTrakx(target.httpPort);

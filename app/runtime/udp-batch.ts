@@ -57,15 +57,21 @@ function candidates(): string[] {
   return [join(here, UDP_BATCH_FILE), join(here, '..', '..', 'dist', UDP_BATCH_FILE)];
 }
 
-/** The module, or null (see udpBatchMissing() for why). */
-export function loadUdpBatch(): UdpBatchBinding | null {
+/**
+ * The module, or null (see udpBatchMissing() for why); `file` names it for code bundled
+ * elsewhere (the bench's load generator). The first call decides for the thread.
+ */
+export function loadUdpBatch(file?: string): UdpBatchBinding | null {
   if (loaded !== undefined) return loaded;
   loaded = null;
   if (process.platform !== 'linux') {
     why = `not built for ${process.platform}`;
     return null;
   }
-  const file = candidates().find((f) => existsSync(f));
+  return open((file === undefined ? candidates() : [file]).find((f) => existsSync(f)));
+}
+
+function open(file: string | undefined): UdpBatchBinding | null {
   if (file === undefined) {
     why = `${UDP_BATCH_FILE} was not built (npm run build needs a C compiler)`;
     return null;
@@ -74,10 +80,11 @@ export function loadUdpBatch(): UdpBatchBinding | null {
     const mod = { exports: {} as UdpBatchBinding };
     process.dlopen(mod, file);
     loaded = mod.exports;
+    return loaded;
   } catch (err) {
     why = `${file}: ${(err as Error).message}`;
+    return null;
   }
-  return loaded;
 }
 
 /** Why loadUdpBatch() returned null. */
