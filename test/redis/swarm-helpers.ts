@@ -19,6 +19,10 @@ export interface Caps {
   maxPeersPerIp?: number;
   peerTtl?: number;
   eventsStream?: string;
+  /** url is a seed node of a Redis Cluster. */
+  cluster?: boolean;
+  /** db.redis.timeout in ms (default 2000). */
+  timeout?: number;
 }
 
 let made = 0;
@@ -33,6 +37,8 @@ export async function makeSwarm(url: string, caps: Caps = {}): Promise<RedisSwar
     maxPeersPerTorrent: caps.maxPeersPerTorrent ?? 1_000_000,
     maxPeersPerIp: caps.maxPeersPerIp ?? 0,
     eventsStream: caps.eventsStream,
+    cluster: caps.cluster,
+    timeout: caps.timeout,
   });
   await waitUp(s);
   return s;
