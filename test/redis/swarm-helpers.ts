@@ -44,7 +44,7 @@ export async function makeSwarm(url: string, caps: Caps = {}): Promise<RedisSwar
   return s;
 }
 
-export async function waitUp(s: RedisSwarm, ms = 10_000): Promise<void> {
+export async function waitUp(s: { readonly up: boolean }, ms = 10_000): Promise<void> {
   const until = Date.now() + ms;
   while (!s.up) {
     if (Date.now() > until) throw new Error('redis swarm never came up');
