@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { RedisUnavailableError } from '../../app/swarm/redis/connection.ts';
 import { RedisStore } from '../../app/swarm/redis/redis-store.ts';
 import type { RedisSwarm } from '../../app/swarm/redis/redis-swarm.ts';
 import { torrentSlot } from '../../app/swarm/redis/slot.ts';
@@ -145,6 +146,30 @@ describe('redis swarm on a Redis Cluster', { skip: SKIP_NO_REDIS, timeout: 180_0
     await store.refreshTotals();
     assert.equal(store.totals().torrents, 2);
     assert.equal(await put1(hashes[3], 1), PUT_OK);
+  });
+
+  test('a slot without a node fails its requests as unavailable, and serves again once assigned', async () => {
+    const store = await makeStore(0, 'hole:', 0);
+    const [h] = await hashesOn(1, 1, 500);
+    const slot = String(torrentSlot(h, 0));
+    const put1 = (n: number) => announce(store, h, 4, addrOf(4, n), 6881, { now: 1000 });
+    assert.equal(await put1(1), PUT_OK);
+    // Every node forgets who serves the slot: CLUSTER SLOTS leaves it out.
+    for (let n = 0; n < 3; n++) await cluster.cli(n, 'CLUSTER', 'DELSLOTS', slot);
+    try {
+      // CLUSTERDOWN from the node, or no node for the slot once the table is re-read.
+      await assert.rejects(
+        Promise.resolve(put1(2)),
+        (err: Error) => err instanceof RedisUnavailableError && err.reason === 'down',
+      );
+      await waitFor('degraded', 10_000, async () => store.degraded() ?? undefined);
+    } finally {
+      await cluster.cli(1, 'CLUSTER', 'ADDSLOTS', slot);
+    }
+    await cluster.settle();
+    await waitFor('up again', 10_000, async () => store.degraded() === null);
+    assert.equal(await put1(2), PUT_OK);
+    assert.deepEqual(await counts(store.swarm, h), { seeders: 0, leechers: 2, downloaded: 0 });
   });
 
   test('up once every primary is connected; a lost node makes it degraded', async () => {

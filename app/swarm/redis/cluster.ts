@@ -23,6 +23,8 @@ const RETRY_PAUSE_MS = 25;
 /** Debounce of table refreshes asked for by redirects and dropped connections, ms. */
 const REFRESH_SOON_MS = 100;
 const REFRESH_EVERY_MS = 30_000;
+/** Re-reading while a primary is unreachable or a slot uncovered, until a failover shows. */
+const REFRESH_WHILE_DOWN_MS = 1000;
 
 export class RedisCluster {
   /** Slot → connection of its primary; null while no node serves it. */
@@ -126,12 +128,12 @@ export class RedisCluster {
     return c;
   }
 
-  private refreshSoon(): void {
+  private refreshSoon(ms = REFRESH_SOON_MS): void {
     if (this.soon !== null || this.closing) return;
     this.soon = setTimeout(() => {
       this.soon = null;
       this.refresh();
-    }, REFRESH_SOON_MS);
+    }, ms);
     this.soon.unref();
   }
 
@@ -140,7 +142,10 @@ export class RedisCluster {
     if (this.refreshing || this.closing) return;
     let via: RedisConnection | null = this.seed.up ? this.seed : null;
     for (const c of this.nodes.values()) if (via === null && c.up) via = c;
-    if (via === null) return;
+    if (via === null) {
+      this.refreshSoon(REFRESH_WHILE_DOWN_MS);
+      return;
+    }
     this.refreshing = true;
     const from = via;
     from
@@ -148,7 +153,7 @@ export class RedisCluster {
       .then((v) => this.apply(v, from.target.host))
       .catch((err: Error) => {
         this.opts.onError?.(new RedisUnavailableError(`redis: CLUSTER SLOTS failed: ${err.message}`));
-        this.refreshSoon();
+        this.refreshSoon(REFRESH_WHILE_DOWN_MS);
       })
       .finally(() => {
         this.refreshing = false;
@@ -185,7 +190,7 @@ export class RedisCluster {
       this.nodes.delete(key);
       setTimeout(() => c.close(), this.timeout).unref();
     }
-    if (!covered) this.refreshSoon();
+    if (!this.up) this.refreshSoon(REFRESH_WHILE_DOWN_MS);
     this.tell();
   }
 
