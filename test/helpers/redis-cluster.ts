@@ -1,6 +1,7 @@
-// A private Redis Cluster for one test file: three primaries (Debian's redis-server, each
-// on free ports in its own temp dir, see redis-server.ts) joined by `redis-cli --cluster
-// create`, and the operator's commands the tests need (through redis-cli).
+// A private Redis Cluster for one test file: three primaries, each with `replicas`
+// replicas (Debian's redis-server, each on free ports in its own temp dir, see
+// redis-server.ts) joined by `redis-cli --cluster create`, and the operator's commands the
+// tests need (through redis-cli).
 
 import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +12,11 @@ import { RedisServer } from './redis-server.ts';
 const run = promisify(execFile);
 
 export class RedisClusterNodes {
-  readonly nodes: RedisServer[] = [new RedisServer(), new RedisServer(), new RedisServer()];
+  readonly nodes: RedisServer[];
+
+  constructor(readonly replicas = 0) {
+    this.nodes = Array.from({ length: 3 * (1 + replicas) }, () => new RedisServer());
+  }
 
   /** The redis:// url of node i (a seed for db.redis.url). */
   url(i: number): string {
@@ -41,7 +46,7 @@ export class RedisClusterNodes {
         'create',
         ...this.nodes.map((n) => `127.0.0.1:${n.port}`),
         '--cluster-replicas',
-        '0',
+        String(this.replicas),
         '--cluster-yes',
       ],
       { timeout: 30_000 },
@@ -61,6 +66,15 @@ export class RedisClusterNodes {
       await sleep(50);
     }
     throw new Error(`the cluster did not settle:\n${last}`);
+  }
+
+  /** The replica of node `primary` (with replicas), by index. */
+  async replicaOf(primary: number): Promise<number> {
+    const id = await this.id(primary);
+    for (let k = 0; k < this.nodes.length; k++) {
+      if ((await this.cli(k, 'CLUSTER', 'NODES')).includes(`myself,slave ${id}`)) return k;
+    }
+    return -1;
   }
 
   /** One command on node i through redis-cli; its raw output, trimmed. */
