@@ -4,6 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { RespWriter } from '../../app/protocol/resp.ts';
+import { firstKeySlot } from '../../app/swarm/redis/cluster.ts';
 import { RedisConnection } from '../../app/swarm/redis/connection.ts';
 import { keySlot, torrentSlot } from '../../app/swarm/redis/slot.ts';
 import { prng } from '../helpers/prng.ts';
@@ -55,5 +57,18 @@ describe('Redis Cluster key slots', { skip: SKIP_NO_REDIS }, () => {
         assert.equal(slot, await serverSlot(Buffer.from(`trakx:{${hex}}${tail}`)), hex);
       }
     }
+  });
+
+  test('the first key of a request, read back from its bytes, gives its slot', () => {
+    const w = new RespWriter();
+    const encode = (args: string[]): Buffer => {
+      w.array(args.length);
+      for (const a of args) w.str(a);
+      return w.take();
+    };
+    const key = 'trakx:{0123456789abcdef0123456789abcdef01234567}m';
+    assert.equal(firstKeySlot(encode(['EVALSHA', 'f'.repeat(40), '2', key, 'x:other'])), keySlot(key));
+    assert.equal(firstKeySlot(encode(['ZADD', 'trakx:torrents', '1', 'h'])), keySlot('trakx:torrents'));
+    assert.equal(firstKeySlot(encode(['PING'])), -1);
   });
 });
