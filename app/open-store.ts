@@ -9,7 +9,7 @@ import { ConfigError } from './config/load.ts';
 import type { Config } from './config/types.ts';
 import { MemoryStore } from './swarm/memory-store.ts';
 import { RedisStore } from './swarm/redis/redis-store.ts';
-import { parseRedisUrl } from './swarm/redis/url.ts';
+import { parseRedisUrl, type RedisTarget, redact } from './swarm/redis/url.ts';
 import type { StoreAdmin, SwarmStore } from './swarm/store.ts';
 
 export interface OpenedStore {
@@ -19,7 +19,10 @@ export interface OpenedStore {
   close(): Promise<void>;
 }
 
-/** How often totals() is refreshed from Redis: one ZCOUNT, for the trakx_torrents gauge. */
+/**
+ * How often totals() is refreshed from Redis: one ZCOUNT, for the trakx_torrents gauge (in
+ * cluster mode also the count db.maxTorrents is held to).
+ */
 const TOTALS_EVERY_MS = 15_000;
 
 export function openStore(config: Config, now: () => number, logger: Logger): OpenedStore {
@@ -33,10 +36,17 @@ export function openStore(config: Config, now: () => number, logger: Logger): Op
     return { store, redis: null, close: () => Promise.resolve() };
   }
   const r = db.redis;
+  let target: RedisTarget;
   try {
-    parseRedisUrl(r.url);
+    target = parseRedisUrl(r.url);
   } catch (err) {
     throw new ConfigError('db.redis.url', (err as Error).message);
+  }
+  if (r.cluster && (target.path !== '' || target.db !== 0)) {
+    throw new ConfigError(
+      'db.redis.url',
+      `${redact(r.url)}: with db.redis.cluster the url names a node as redis:// or rediss://host:port (database 0 only)`,
+    );
   }
   if (/[{}]/.test(r.prefix)) {
     throw new ConfigError(
@@ -48,6 +58,7 @@ export function openStore(config: Config, now: () => number, logger: Logger): Op
   let wasUp: boolean | null = null;
   const store = new RedisStore({
     url: r.url,
+    cluster: r.cluster,
     prefix: r.prefix,
     timeout: Math.max(1, Math.round(r.timeout * 1000)),
     maxInFlight: r.maxInFlight,
@@ -66,7 +77,9 @@ export function openStore(config: Config, now: () => number, logger: Logger): Op
     onState: (up) => {
       if (up === wasUp) return;
       wasUp = up;
-      if (up) logger.info({ url: store.swarm.conn.target.host || store.swarm.conn.target.path }, 'redis up');
+      // Cluster mode: the count db.maxTorrents is held to, as soon as the cluster answers.
+      if (up && r.cluster) store.refreshTotals().catch(() => {});
+      if (up) logger.info({ at: store.swarm.describe() }, 'redis up');
       else logger.warn({ why: down || 'not answering' }, 'redis unavailable: requests fail with retry in');
       down = '';
     },

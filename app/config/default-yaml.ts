@@ -100,6 +100,8 @@ db:
   redis:
     # redis://[user:password@]host[:port][/db], rediss://… (TLS), unix:///path?db=N
     url: redis://127.0.0.1:6379
+    # Redis Cluster: url names one node (redis:// or rediss://, db 0), the rest are found
+    cluster: false
     # start of every key; no { or }
     prefix: "trakx:"
     # longest wait for a reply; then the client gets a failure with "retry in"

@@ -327,6 +327,12 @@ export const configSchema = {
               description:
                 'Redis to use with `db.type: redis`: `redis://[user:password@]host[:port][/db]`, `rediss://…` (TLS) or `unix:///path/redis.sock?db=N`.',
             },
+            cluster: {
+              type: 'boolean',
+              default: false,
+              description:
+                'Redis Cluster: `db.redis.url` names one node (`redis://` or `rediss://`, database 0), the others are found from it; see "Sharing swarms through Redis".',
+            },
             prefix: {
               type: 'string',
               default: 'trakx:',

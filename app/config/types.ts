@@ -48,6 +48,7 @@ export interface Config {
     /** timeout in seconds; tls* are PEM file paths ('' = none). */
     redis: {
       url: string;
+      cluster: boolean;
       prefix: string;
       timeout: number;
       maxInFlight: number;

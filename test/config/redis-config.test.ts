@@ -1,7 +1,8 @@
 // Configuration of the Redis store (db.type redis): what stops start-up, naming the key
 // — an empty udp.connections.secret while UDP is on, a URL of another scheme, a prefix
-// with braces, TLS files that cannot be read or come without their pair — and that a
-// dump hides the password in db.redis.url.
+// with braces, TLS files that cannot be read or come without their pair, a cluster seed
+// that is a unix socket or another database — and that a dump hides the password in
+// db.redis.url.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -100,6 +101,26 @@ test('a bad URL, a prefix with braces and unreadable or unpaired TLS files stop 
   );
   // Valid settings open (the connection is attempted in the background).
   open(redis({ TRAKX_DB_REDIS_URL: 'unix:///nonexistent/redis.sock?db=2' }));
+});
+
+test('db.redis.cluster takes a redis:// or rediss:// node at database 0, else stops naming db.redis.url', () => {
+  assert.equal(redis().db.redis.cluster, false);
+  const cluster = (url: string) => redis({ TRAKX_DB_REDIS_CLUSTER: 'true', TRAKX_DB_REDIS_URL: url });
+  assert.equal(cluster('redis://127.0.0.1:7000').db.redis.cluster, true);
+  assert.equal(
+    keyOf(() => open(cluster('unix:///run/redis.sock'))),
+    'db.redis.url',
+  );
+  assert.equal(
+    keyOf(() => open(cluster('redis://127.0.0.1:7000/3'))),
+    'db.redis.url',
+  );
+  assert.equal(
+    keyOf(() => open(cluster('redis://127.0.0.1:7000/?db=1'))),
+    'db.redis.url',
+  );
+  open(cluster('rediss://user:pw@127.0.0.1:7000/0'));
+  open(cluster('redis://[::1]:7000'));
 });
 
 test('a config dump hides the password in db.redis.url', () => {

@@ -18,7 +18,7 @@ export interface Instance {
 
 /** One tracker on `redis`, HTTP and UDP, with `extra` environment. */
 export async function startInstance(
-  redis: RedisServer,
+  redis: Pick<RedisServer, 'url'>,
   extra: Record<string, string> = {},
 ): Promise<Instance> {
   ensureBuilt();

@@ -19,6 +19,10 @@ export interface Caps {
   maxPeersPerIp?: number;
   peerTtl?: number;
   eventsStream?: string;
+  /** url is a seed node of a Redis Cluster. */
+  cluster?: boolean;
+  /** db.redis.timeout in ms (default 2000). */
+  timeout?: number;
 }
 
 let made = 0;
@@ -33,12 +37,14 @@ export async function makeSwarm(url: string, caps: Caps = {}): Promise<RedisSwar
     maxPeersPerTorrent: caps.maxPeersPerTorrent ?? 1_000_000,
     maxPeersPerIp: caps.maxPeersPerIp ?? 0,
     eventsStream: caps.eventsStream,
+    cluster: caps.cluster,
+    timeout: caps.timeout,
   });
   await waitUp(s);
   return s;
 }
 
-export async function waitUp(s: RedisSwarm, ms = 10_000): Promise<void> {
+export async function waitUp(s: { readonly up: boolean }, ms = 10_000): Promise<void> {
   const until = Date.now() + ms;
   while (!s.up) {
     if (Date.now() > until) throw new Error('redis swarm never came up');

@@ -5,7 +5,8 @@
 // at once. Each request fails after `timeout` ms without a reply; a connection that
 // then has received nothing for that long is dropped and re-established with backoff.
 // Scripts are loaded on every (re)connect; a NOSCRIPT reply (SCRIPT FLUSH, failover)
-// loads the script again and re-sends the same request bytes, once.
+// loads the script again and re-sends the same request bytes, once. In Redis Cluster a
+// MOVED, ASK, TRYAGAIN or CLUSTERDOWN reply goes to `onRedirect` with those same bytes.
 
 import { connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -36,6 +37,27 @@ export interface RedisConnectionOptions {
   onError?: (err: Error) => void;
   /** The connection became usable (true) or stopped being so (false). */
   onState?: (up: boolean) => void;
+  /**
+   * Cluster mode: a MOVED, ASK, TRYAGAIN or CLUSTERDOWN reply (`reply`) to `req`; the hook
+   * now owns the request and must resend or fail it. Absent: such replies are errors.
+   */
+  onRedirect?: (reply: RespError, req: Redirected) => void;
+}
+
+/** The error replies a Redis Cluster node answers a misrouted or unservable request with. */
+const REDIRECT = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /;
+
+/** A request answered with a cluster redirect, to be sent again (resend()) or failed. */
+export interface Redirected {
+  /** The request exactly as it was sent. */
+  bytes: Buffer;
+  handler: ReplyHandler<unknown>;
+  ctx: unknown;
+  script: Script | null;
+  /** When it was first sent (performance.now()): its timeout runs from then. */
+  sent: number;
+  /** Redirects it has had, this one included. */
+  hops: number;
 }
 
 /** Why Redis gave no reply: too slow, not connected, or too many requests in flight. */
@@ -72,6 +94,7 @@ export class RedisConnection {
   private readonly ends: Int32Array;
   private readonly scriptOf: (Script | null)[];
   private readonly retried: Uint8Array;
+  private readonly hops: Uint8Array;
   private head = 0;
   private count = 0;
   /** Pending requests not yet in a batch (encoded since the last flush). */
@@ -90,7 +113,10 @@ export class RedisConnection {
   /** Why the socket is being dropped, when it is on purpose. */
   private dropReason: string | null = null;
   private closed: Promise<void> | null = null;
-  private readonly hooks: Pick<RedisConnectionOptions, 'onLatency' | 'onError' | 'onState' | 'tls'>;
+  private readonly hooks: Pick<
+    RedisConnectionOptions,
+    'onLatency' | 'onError' | 'onState' | 'onRedirect' | 'tls'
+  >;
 
   constructor(opts: RedisConnectionOptions) {
     this.target = parseRedisUrl(opts.url);
@@ -108,6 +134,7 @@ export class RedisConnection {
     this.ends = new Int32Array(n);
     this.scriptOf = new Array(n).fill(null);
     this.retried = new Uint8Array(n);
+    this.hops = new Uint8Array(n);
     for (const s of opts.scripts ?? []) this.scripts.set(s.sha, s);
     this.parser = new RespParser((v) => this.reply(v));
     this.closedError = new RedisUnavailableError('redis: connection closed');
@@ -158,7 +185,30 @@ export class RedisConnection {
    * encoding). `script`, when the request is an EVALSHA of it, allows NOSCRIPT recovery.
    */
   send<C>(mark: number, handler: ReplyHandler<C>, ctx: C, script: Script | null = null): void {
-    this.enqueue(mark, handler as ReplyHandler<unknown>, ctx, script, 0, performance.now());
+    this.enqueue(mark, handler as ReplyHandler<unknown>, ctx, script, 0, performance.now(), 0);
+  }
+
+  /**
+   * Send a redirected request here, after ASKING when `asking` (an ASK redirect); it keeps
+   * its first send time, so its timeout still counts from then.
+   */
+  resend(req: Redirected, asking: boolean): void {
+    const refused = this.refusal() ?? (asking && this.count + 2 > this.maxInFlight ? this.capError : null);
+    if (refused !== null) {
+      req.handler(refused, null, req.ctx);
+      this.hooks.onError?.(refused);
+      return;
+    }
+    const w = this.writer;
+    if (asking) {
+      const mark = w.length;
+      w.array(1);
+      w.str('ASKING');
+      this.enqueue(mark, noop, null, null, 0, req.sent, 0);
+    }
+    const mark = w.length;
+    w.raw(req.bytes, 0, req.bytes.length);
+    this.enqueue(mark, req.handler, req.ctx, req.script, 0, req.sent, req.hops);
   }
 
   /** A whole command from plain arguments (not for hot paths). */
@@ -213,6 +263,7 @@ export class RedisConnection {
     script: Script | null,
     retried: number,
     now: number,
+    hops: number,
   ): void {
     const i = (this.head + this.count) % this.maxInFlight;
     this.handlers[i] = handler;
@@ -223,6 +274,7 @@ export class RedisConnection {
     this.ends[i] = this.writer.length;
     this.scriptOf[i] = script;
     this.retried[i] = retried;
+    this.hops[i] = hops;
     this.count++;
     this.unflushed++;
     if (!this.flushQueued) {
@@ -259,6 +311,7 @@ export class RedisConnection {
     const script = this.scriptOf[i];
     const batch = this.batches[i];
     const retried = this.retried[i];
+    const hops = this.hops[i];
     const start = this.starts[i];
     const end = this.ends[i];
     const sent = this.sent[i];
@@ -277,7 +330,12 @@ export class RedisConnection {
     this.hooks.onLatency?.((performance.now() - sent) / 1000);
     if (value instanceof RespError) {
       if (script !== null && retried === 0 && batch !== null && value.message.startsWith('NOSCRIPT')) {
-        this.retry(script, batch, start, end, handler, ctx, sent);
+        this.retry(script, batch, start, end, handler, ctx, sent, hops);
+        return;
+      }
+      const redirect = this.hooks.onRedirect;
+      if (redirect !== undefined && batch !== null && REDIRECT.test(value.message)) {
+        redirect(value, { bytes: batch.subarray(start, end), handler, ctx, script, sent, hops: hops + 1 });
         return;
       }
       handler(value, null, ctx);
@@ -296,6 +354,7 @@ export class RedisConnection {
     handler: ReplyHandler<unknown>,
     ctx: unknown,
     sent: number,
+    hops: number,
   ): void {
     if (this.count + 2 > this.maxInFlight || !this.ready) {
       const err = new RedisUnavailableError('redis: script was not loaded and could not be reloaded now');
@@ -307,7 +366,7 @@ export class RedisConnection {
     const w = this.writer;
     const mark = w.length;
     w.raw(batch, start, end);
-    this.enqueue(mark, handler, ctx, script, 1, sent);
+    this.enqueue(mark, handler, ctx, script, 1, sent, hops);
   }
 
   private loadScript(s: Script): void {
@@ -317,7 +376,7 @@ export class RedisConnection {
     w.str('SCRIPT');
     w.str('LOAD');
     w.str(s.source);
-    this.enqueue(mark, this.checkLoad, s, null, 0, performance.now());
+    this.enqueue(mark, this.checkLoad, s, null, 0, performance.now(), 0);
   }
 
   private readonly checkLoad = (err: Error | null, value: RespValue, ctx: unknown): void => {
@@ -461,7 +520,7 @@ export class RedisConnection {
         const mark = w.length;
         w.array(args.length);
         for (const a of args) w.str(a);
-        this.enqueue(mark, done, null, null, 0, performance.now());
+        this.enqueue(mark, done, null, null, 0, performance.now(), 0);
       });
     };
     if (t.password !== '') step(t.user !== '' ? ['AUTH', t.user, t.password] : ['AUTH', t.password]);

@@ -14,12 +14,14 @@
 // left without peers but with completions keeps "d" in its meta until then.
 // `<prefix>torrents` (ZSET info_hash → last announce, refreshed once per ttl/4) backs
 // db.maxTorrents; it is the one key outside the torrent's slot, so it is passed only
-// when that cap is on.
+// when that cap is on, and never in Redis Cluster: there the caller keeps the index
+// (an extra last ARGV says so) from what the scripts append to their reply.
 
 import { Script } from './script.ts';
 
 const COMMON = `
 local meta = KEYS[1]
+local released = false
 local function prefixOf(m)
   if #m == 18 then return string.sub(m, 1, 8) end
   return string.sub(m, 1, 4)
@@ -41,6 +43,7 @@ local function release(hash)
     redis.call('DEL', meta)
   end
   if KEYS[6] then redis.call('ZREM', KEYS[6], hash) end
+  released = true
 end
 -- Lazy expiry, when "o" says a peer may be stale: removes peers last seen before
 -- now - ttl (at most 256 per set and call), then records the stalest one left.
@@ -68,10 +71,11 @@ end
  * ARGV: member, peer_id, flags (1 seeder, 2 completed), now, ttl, numwant,
  *       maxPeersPerTorrent, maxTorrents, maxPeersPerIp, random seed, info_hash,
  *       want (numwant before the reply's room for the own family), room for the other
- *       family, 1 to return peer ids
+ *       family, 1 to return peer ids[, cluster index: 1 when db.maxTorrents was reached]
  * Returns {code, seeders, leechers, downloaded, compact peers of the own family, then of
  * the other (up to want minus those sent, within its room), their peer ids (20 bytes each,
- * in the same order; empty unless asked)}; code as PutResult.
+ * in the same order; empty unless asked)[, info_hash: the index entry wants refreshing]};
+ * code as PutResult.
  */
 export const ANNOUNCE = new Script(
   'announce',
@@ -103,6 +107,8 @@ if not cur then
     -- Scores lag the last announce by up to a quarter ttl (refreshed with the EXPIRE).
     redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. (now - ttl - quarter))
     if redis.call('ZCARD', KEYS[6]) >= maxTorrents then return {1, 0, 0, 0, '', '', ''} end
+  elseif fresh and ARGV[15] == '1' then
+    return {1, 0, 0, 0, '', '', ''}
   end
   local prefix = prefixOf(member)
   if maxPerIp > 0 and tonumber(redis.call('HGET', meta, prefix) or '0') >= maxPerIp then
@@ -136,7 +142,9 @@ if value ~= cur then redis.call('HSET', meta, member, value) end
 if fresh then redis.call('HSET', meta, 'o', now) end
 local s4, l4 = redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])
 local s6, l6 = redis.call('ZCARD', KEYS[4]), redis.call('ZCARD', KEYS[5])
+local index = false
 if fresh or not pushed or now - tonumber(pushed) >= quarter then
+  index = ARGV[15] ~= nil
   for k = 1, 5 do redis.call('EXPIRE', KEYS[k], ttl + quarter) end
   redis.call('HSET', meta, 'x', now)
   if KEYS[6] then redis.call('ZADD', KEYS[6], now, ARGV[11]) end
@@ -220,14 +228,18 @@ if ARGV[14] == '1' and #peers + #others > 0 then
   end
   ids = table.concat(v)
 end
+if index then
+  return {code, s4 + s6, l4 + l6, downloaded, table.concat(peers), table.concat(others), ids, ARGV[11]}
+end
 return {code, s4 + s6, l4 + l6, downloaded, table.concat(peers), table.concat(others), ids}
 `,
 );
 
 /**
  * KEYS: m s4 l4 s6 l6 [torrents]
- * ARGV: member, info_hash, now, ttl
- * Returns {existed, seeders, leechers, downloaded}; a stale peer no longer exists.
+ * ARGV: member, info_hash, now, ttl[, 1 in cluster mode with the index]
+ * Returns {existed, seeders, leechers, downloaded[, info_hash: freed, drop its index entry]};
+ * a stale peer no longer exists.
  */
 export const REMOVE = new Script(
   'remove',
@@ -248,7 +260,9 @@ end
 local s4, l4 = redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])
 local s6, l6 = redis.call('ZCARD', KEYS[4]), redis.call('ZCARD', KEYS[5])
 if existed == 1 and s4 + l4 + s6 + l6 == 0 then release(ARGV[2]) end
-return {existed, s4 + s6, l4 + l6, tonumber(redis.call('HGET', meta, 'd') or '0')}
+local downloaded = tonumber(redis.call('HGET', meta, 'd') or '0')
+if released and ARGV[5] then return {existed, s4 + s6, l4 + l6, downloaded, ARGV[2]} end
+return {existed, s4 + s6, l4 + l6, downloaded}
 `,
 );
 

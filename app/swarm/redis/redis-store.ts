@@ -8,6 +8,8 @@
 // peer lifetime, refreshed by refreshTotals() (one ZCOUNT, only when db.maxTorrents keeps
 // the index), and no peer counts, which would need a scan; drop() deletes the torrent's
 // keys without waiting (Redis answers whether they existed too late to say).
+// In Redis Cluster mode refreshTotals() also trims the index of stale entries and counts
+// it, and that count is what db.maxTorrents is held to until the next refresh.
 
 import type { Family } from '../../bittorrent/family.ts';
 import type { PeerSink, SwarmCounts } from '../../bittorrent/peer-sink.ts';
@@ -109,9 +111,7 @@ export class RedisStore implements SwarmStore, StoreAdmin {
   /** Why requests fail now (Redis unreachable or not answering), or null. */
   degraded(): string | null {
     if (this.swarm.up) return null;
-    const t = this.swarm.conn.target;
-    const where = t.path !== '' ? t.path : `${t.host}:${t.port}`;
-    return `redis at ${where} is not answering`;
+    return `redis at ${this.swarm.describe()} is not answering`;
   }
 
   close(): Promise<void> {
@@ -222,12 +222,16 @@ export class RedisStore implements SwarmStore, StoreAdmin {
   /** Re-read the torrent count for totals() (the service runs it periodically). */
   async refreshTotals(): Promise<void> {
     if (this.maxTorrents <= 0 || !this.swarm.up) return;
-    const n = await this.swarm.conn.command([
-      'ZCOUNT',
-      `${this.swarm.prefix}torrents`,
-      String(this.now() - this.peerTtl),
-      '+inf',
-    ]);
+    const key = this.swarm.torrentsKey;
+    const now = this.now();
+    if (this.swarm.cluster !== null) {
+      // The scripts' own rule: index scores lag the last announce by up to a quarter ttl.
+      const stale = now - this.peerTtl - Math.ceil(this.peerTtl / 4);
+      await this.swarm.command(key, ['ZREMRANGEBYSCORE', key, '-inf', `(${stale}`]);
+      const all = await this.swarm.command(key, ['ZCARD', key]);
+      if (typeof all === 'number') this.swarm.full = all >= this.maxTorrents;
+    }
+    const n = await this.swarm.command(key, ['ZCOUNT', key, String(now - this.peerTtl), '+inf']);
     if (typeof n === 'number') this.torrents = n;
   }
 
@@ -243,10 +247,11 @@ export class RedisStore implements SwarmStore, StoreAdmin {
 
   drop(hash: Uint8Array, hashOff: number): boolean {
     const key = this.swarm.prefixOf(hash, hashOff);
-    const hex = Buffer.from(hash.subarray(hashOff, hashOff + 20));
-    this.swarm.conn
-      .command(['DEL', `${key}m`, `${key}s4`, `${key}l4`, `${key}s6`, `${key}l6`])
-      .then(() => this.swarm.conn.command(['ZREM', `${this.swarm.prefix}torrents`, hex]))
+    const raw = Buffer.from(hash.subarray(hashOff, hashOff + 20));
+    const index = this.swarm.torrentsKey;
+    this.swarm
+      .command(key, ['DEL', `${key}m`, `${key}s4`, `${key}l4`, `${key}s6`, `${key}l6`])
+      .then(() => this.swarm.command(index, ['ZREM', index, raw]))
       .catch(() => this.monitor.error('down'));
     return false;
   }

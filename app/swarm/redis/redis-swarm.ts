@@ -1,11 +1,16 @@
 // Swarms kept in Redis (or Valkey), shared by every tracker instance pointed at it.
 // Each announce, stop and scrape is one EVALSHA (lua.ts) over one pipelined connection;
 // the optional peer-event stream is one XADD sent along in the same write.
+// In Redis Cluster mode (cluster.ts) each request goes to the node of its torrent's slot;
+// db.maxTorrents is then kept outside the scripts, which touch only that slot: the caller
+// says whether the index was full at its last count and keeps the index up to date.
 
 import type { RespValue } from '../../protocol/resp.ts';
-import { RedisConnection, type RedisConnectionOptions } from './connection.ts';
+import { RedisCluster } from './cluster.ts';
+import { RedisConnection, type RedisConnectionOptions, type ReplyHandler } from './connection.ts';
 import { ANNOUNCE, REMOVE, SCRAPE } from './lua.ts';
 import type { Script } from './script.ts';
+import { keySlot, torrentSlot } from './slot.ts';
 import {
   EVENT_STOPPED,
   type PeerEvent,
@@ -29,6 +34,8 @@ export interface RedisSwarmOptions extends Omit<RedisConnectionOptions, 'scripts
   /** Peer events appended to this stream (XADD … MAXLEN ~ eventsMaxLen); off when absent. */
   eventsStream?: string;
   eventsMaxLen?: number;
+  /** url names a seed node of a Redis Cluster (db.redis.cluster). */
+  cluster?: boolean;
 }
 
 /** Most hashes in one scrape: what fits a UDP scrape packet, and one round trip. */
@@ -41,6 +48,8 @@ interface Pending<R> {
   reject: (e: Error) => void;
   out: R;
   entry: number;
+  /** Unix seconds of the request (cluster mode: the score of its index entry). */
+  now: number;
 }
 
 /** The reply as an array of `len` items, or null after rejecting the request. */
@@ -57,14 +66,28 @@ function items(err: Error | null, v: RespValue, len: number, reject: (e: Error) 
 }
 
 export class RedisSwarm {
-  readonly conn: RedisConnection;
+  /** The one connection of standalone mode; null in cluster mode. */
+  private readonly single: RedisConnection | null;
+  /** The slot router of cluster mode; null in standalone mode. */
+  readonly cluster: RedisCluster | null;
   /** db.redis.prefix: every key starts with it. */
   readonly prefix: string;
+  /** `<prefix>torrents`, the index behind db.maxTorrents. */
+  readonly torrentsKey: string;
+  /** Cluster mode: the index said db.maxTorrents was reached at its last count. */
+  full = false;
   private readonly head: Buffer;
   private readonly tails: Buffer[];
-  private readonly torrentsKey: string;
+  /** Keys per request: the index rides along only in standalone mode with the cap on. */
+  private readonly keyCount: number;
+  /** Cluster mode with the cap on: the caller keeps the index (the scripts' extra ARGV). */
+  private readonly indexed: boolean;
+  private readonly indexSlot: number;
+  private readonly streamSlot: number;
   private readonly member = new Uint8Array(18);
   private readonly empty = new Uint8Array(0);
+  private readonly onAnnounce: ReplyHandler<Pending<RedisAnnounceResult>>;
+  private readonly onRemove: ReplyHandler<Pending<RedisRemoveResult>>;
 
   constructor(private readonly opts: RedisSwarmOptions) {
     const prefix = opts.prefix ?? 'trakx:';
@@ -72,16 +95,44 @@ export class RedisSwarm {
     this.head = Buffer.from(`${prefix}{`, 'latin1');
     this.tails = ['}m', '}s4', '}l4', '}s6', '}l6'].map((t) => Buffer.from(t, 'latin1'));
     this.torrentsKey = `${prefix}torrents`;
-    this.conn = new RedisConnection({ ...opts, scripts: [ANNOUNCE, REMOVE, SCRAPE] });
+    const withScripts = { ...opts, scripts: [ANNOUNCE, REMOVE, SCRAPE] };
+    const capped = opts.maxTorrents > 0;
+    this.indexed = capped && opts.cluster === true;
+    this.keyCount = capped && !this.indexed ? 6 : 5;
+    this.indexSlot = keySlot(this.torrentsKey);
+    this.streamSlot = keySlot(opts.eventsStream ?? '');
+    this.single = opts.cluster === true ? null : new RedisConnection(withScripts);
+    this.cluster = opts.cluster === true ? new RedisCluster(withScripts) : null;
+    this.onAnnounce = this.indexed ? this.indexing(8, 'ZADD', onAnnounce) : onAnnounce;
+    this.onRemove = this.indexed ? this.indexing(5, 'ZREM', onRemove) : onRemove;
+  }
+
+  /** The connection of standalone mode (operators' commands, tests); throws in cluster mode. */
+  get conn(): RedisConnection {
+    if (this.single === null) throw new Error('redis: cluster mode has no single connection; use command()');
+    return this.single;
   }
 
   /** Connected and answering (false while reconnecting or after a timeout). */
   get up(): boolean {
-    return this.conn.up;
+    return this.single !== null ? this.single.up : this.cluster!.up;
+  }
+
+  /** Where Redis is, for messages. */
+  describe(): string {
+    if (this.cluster !== null) return `cluster ${this.cluster.describe()}`;
+    const t = this.single!.target;
+    return t.path !== '' ? t.path : `${t.host}:${t.port}`;
+  }
+
+  /** A whole command (not for hot paths); in cluster mode sent to the node of `key`'s slot. */
+  command(key: string, args: readonly (string | number | Uint8Array)[]): Promise<RespValue> {
+    if (this.single !== null) return this.single.command(args);
+    return this.cluster!.command(keySlot(key), args);
   }
 
   close(): Promise<void> {
-    return this.conn.close();
+    return this.single !== null ? this.single.close() : this.cluster!.close();
   }
 
   /** The start of every key of one torrent: prefix + {hex info_hash} (for operators and tests). */
@@ -93,13 +144,19 @@ export class RedisSwarm {
    * Starts an EVALSHA of `keys` keys and `args` arguments and returns the writer mark
    * for send(); or rejects (not connected, too many in flight) and returns -1.
    */
-  private evalsha(script: Script, keys: number, args: number, reject: (e: Error) => void): number {
-    const refused = this.conn.refusal();
+  private evalsha(
+    c: RedisConnection,
+    script: Script,
+    keys: number,
+    args: number,
+    reject: (e: Error) => void,
+  ): number {
+    const refused = c.refusal();
     if (refused !== null) {
       reject(refused);
       return -1;
     }
-    const w = this.conn.writer;
+    const w = c.writer;
     const mark = w.length;
     w.array(3 + keys + args);
     w.str('EVALSHA');
@@ -108,10 +165,21 @@ export class RedisSwarm {
     return mark;
   }
 
-  private torrentKeys(hash: Uint8Array, off: number): void {
-    const w = this.conn.writer;
+  /** Cluster mode: the connection of the torrent's slot, or null after rejecting. */
+  private nodeOf(hash: Uint8Array, off: number, reject: (e: Error) => void): RedisConnection | null {
+    const slot = torrentSlot(hash, off);
+    const refused = this.cluster!.refusal(slot);
+    if (refused !== null) {
+      reject(refused);
+      return null;
+    }
+    return this.cluster!.route(slot);
+  }
+
+  private torrentKeys(c: RedisConnection, hash: Uint8Array, off: number): void {
+    const w = c.writer;
     for (const tail of this.tails) w.hexKey(this.head, hash, off, 20, tail);
-    if (this.opts.maxTorrents > 0) w.str(this.torrentsKey);
+    if (this.keyCount === 6) w.str(this.torrentsKey);
   }
 
   private memberOf(family: RedisFamily, addr: Uint8Array, addrOff: number, port: number): number {
@@ -130,10 +198,12 @@ export class RedisSwarm {
   announce(req: RedisAnnounceRequest, out: RedisAnnounceResult): Promise<RedisAnnounceResult> {
     return new Promise((resolve, reject) => {
       const o = this.opts;
-      const mark = this.evalsha(ANNOUNCE, o.maxTorrents > 0 ? 6 : 5, 14, reject);
+      const c = this.single ?? this.nodeOf(req.infoHash, req.hashOff, reject);
+      if (c === null) return;
+      const mark = this.evalsha(c, ANNOUNCE, this.keyCount, this.indexed ? 15 : 14, reject);
       if (mark < 0) return;
-      const w = this.conn.writer;
-      this.torrentKeys(req.infoHash, req.hashOff);
+      const w = c.writer;
+      this.torrentKeys(c, req.infoHash, req.hashOff);
       const mlen = this.memberOf(req.family, req.addr, req.addrOff, req.port);
       w.bytes(this.member, 0, mlen);
       w.bytes(req.peerId, req.idOff, 20);
@@ -149,8 +219,9 @@ export class RedisSwarm {
       w.int(req.want ?? req.numwant);
       w.int(req.otherRoom ?? 0);
       w.int(req.withIds === true ? 1 : 0);
-      const p: Pending<RedisAnnounceResult> = { resolve, reject, out, entry: mlen };
-      this.conn.send(mark, onAnnounce, p, ANNOUNCE);
+      if (this.indexed) w.int(this.full ? 1 : 0);
+      const p: Pending<RedisAnnounceResult> = { resolve, reject, out, entry: mlen, now: req.now };
+      c.send(mark, this.onAnnounce, p, ANNOUNCE);
       this.event(req.infoHash, req.hashOff, req.family, req.seeder, req.event, req.now);
     });
   }
@@ -158,16 +229,19 @@ export class RedisSwarm {
   /** Remove the peer (event=stopped) and fill `out` with the counts left. */
   remove(req: RedisAnnounceRequest, out: RedisRemoveResult): Promise<RedisRemoveResult> {
     return new Promise((resolve, reject) => {
-      const mark = this.evalsha(REMOVE, this.opts.maxTorrents > 0 ? 6 : 5, 4, reject);
+      const c = this.single ?? this.nodeOf(req.infoHash, req.hashOff, reject);
+      if (c === null) return;
+      const mark = this.evalsha(c, REMOVE, this.keyCount, this.indexed ? 5 : 4, reject);
       if (mark < 0) return;
-      const w = this.conn.writer;
-      this.torrentKeys(req.infoHash, req.hashOff);
+      const w = c.writer;
+      this.torrentKeys(c, req.infoHash, req.hashOff);
       w.bytes(this.member, 0, this.memberOf(req.family, req.addr, req.addrOff, req.port));
       w.bytes(req.infoHash, req.hashOff, 20);
       w.int(req.now);
       w.int(this.opts.peerTtl);
-      const p: Pending<RedisRemoveResult> = { resolve, reject, out, entry: 0 };
-      this.conn.send(mark, onRemove, p, REMOVE);
+      if (this.indexed) w.int(1);
+      const p: Pending<RedisRemoveResult> = { resolve, reject, out, entry: 0, now: req.now };
+      c.send(mark, this.onRemove, p, REMOVE);
       this.event(req.infoHash, req.hashOff, req.family, req.seeder, EVENT_STOPPED, req.now);
     });
   }
@@ -190,15 +264,28 @@ export class RedisSwarm {
         );
         return;
       }
-      const mark = this.evalsha(SCRAPE, n * 5, 1, reject);
+      let c = this.single;
+      if (c === null) {
+        // One script runs on one node: the hashes of one scrape must share a slot.
+        const slot = torrentSlot(hashes, off);
+        for (let i = 1; i < n; i++) {
+          if (torrentSlot(hashes, off + i * 20) !== slot) {
+            reject(new RangeError('redis: in cluster mode a scrape takes hashes of one slot'));
+            return;
+          }
+        }
+        c = this.nodeOf(hashes, off, reject);
+        if (c === null) return;
+      }
+      const mark = this.evalsha(c, SCRAPE, n * 5, 1, reject);
       if (mark < 0) return;
-      const w = this.conn.writer;
+      const w = c.writer;
       for (let i = 0; i < n; i++) {
         for (const tail of this.tails) w.hexKey(this.head, hashes, off + i * 20, 20, tail);
       }
       w.int(now - this.opts.peerTtl);
-      const p: Pending<RedisScrapeCounts[]> = { resolve, reject, out, entry: n };
-      this.conn.send(mark, onScrape, p, SCRAPE);
+      const p: Pending<RedisScrapeCounts[]> = { resolve, reject, out, entry: n, now };
+      c.send(mark, onScrape, p, SCRAPE);
     });
   }
 
@@ -211,8 +298,10 @@ export class RedisSwarm {
     now: number,
   ): void {
     const stream = this.opts.eventsStream;
-    if (stream === undefined || this.conn.refusal() !== null) return;
-    const w = this.conn.writer;
+    if (stream === undefined) return;
+    const c = this.single ?? this.cluster!.route(this.streamSlot);
+    if (c === null || c.refusal() !== null) return;
+    const w = c.writer;
     const mark = w.length;
     w.array(16);
     w.str('XADD');
@@ -231,7 +320,40 @@ export class RedisSwarm {
     w.int(seeder ? 1 : 0);
     w.str('time');
     w.int(now);
-    this.conn.send(mark, ignoreReply, null);
+    c.send(mark, ignoreReply, null);
+  }
+
+  /** Cluster mode: an index command for one torrent, sent without waiting for its reply. */
+  private index(op: 'ZADD' | 'ZREM', hash: Buffer, now: number): void {
+    const c = this.cluster!.route(this.indexSlot);
+    if (c === null || c.refusal() !== null) return;
+    const w = c.writer;
+    const mark = w.length;
+    w.array(op === 'ZADD' ? 4 : 3);
+    w.str(op);
+    w.str(this.torrentsKey);
+    if (op === 'ZADD') w.int(now);
+    w.bytes(hash, 0, hash.length);
+    c.send(mark, ignoreReply, null);
+  }
+
+  /**
+   * `base` after taking the info_hash a script appends to its reply (`len` items) when the
+   * index needs it: after an announce that pushed the torrent's EXPIRE (ZADD), after a
+   * stop that freed it (ZREM).
+   */
+  private indexing<R>(
+    len: number,
+    op: 'ZADD' | 'ZREM',
+    base: ReplyHandler<Pending<R>>,
+  ): ReplyHandler<Pending<R>> {
+    return (err, reply, p) => {
+      if (err === null && Array.isArray(reply) && reply.length === len) {
+        const hash = reply.pop();
+        if (Buffer.isBuffer(hash)) this.index(op, hash, p.now);
+      }
+      base(err, reply, p);
+    };
   }
 }
 
