@@ -90,19 +90,27 @@ export class BatchSocket {
     const { SSLOT, META } = this.io;
     const words = META >> 2;
     const rmeta = this.rmeta;
+    const r32 = this.rmeta32;
+    const s32 = this.smeta32;
     const sbuf = this.sbuf;
-    const smeta = this.smeta;
     let k = 0;
     for (let i = 0; i < count; i++) {
-      const len = this.rmeta32[i * words];
+      const from = i * words;
       const at = i * META;
       const family = rmeta[at + 6] === 4 ? 4 : 6;
       const port = this.rmeta16[(at >> 1) + 2];
-      const n = handler.handleFrom(this.views[i], len, family, rmeta, at + 8, port);
+      const n = handler.handleFrom(this.views[i], r32[from], family, rmeta, at + 8, port);
       if (n <= 0) continue;
       handler.out.copy(sbuf, k * SSLOT, 0, n);
-      rmeta.copy(smeta, k * META, at, at + 24);
-      this.smeta32[k * words] = n;
+      // The reply's meta: its length, then the sender's port, family and address (words
+      // 1-5), copied word by word rather than by a Buffer.copy call per reply.
+      const to = k * words;
+      s32[to] = n;
+      s32[to + 1] = r32[from + 1];
+      s32[to + 2] = r32[from + 2];
+      s32[to + 3] = r32[from + 3];
+      s32[to + 4] = r32[from + 4];
+      s32[to + 5] = r32[from + 5];
       k++;
     }
     if (k > 0) {
