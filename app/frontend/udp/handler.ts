@@ -352,7 +352,8 @@ export class UdpHandler {
     const p: Pending = {
       out: this.out,
       // Bytes the socket reuses are copied: the reply is written after they change.
-      msg: borrowed ? msg.slice(0, received) : msg,
+      // Buffer's slice() is a view: a copy must be made with Uint8Array's.
+      msg: borrowed ? Uint8Array.prototype.slice.call(msg, 0, received) : msg,
       action,
       start: this.start,
       received,
