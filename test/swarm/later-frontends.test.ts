@@ -10,6 +10,7 @@ import { get } from '../helpers/http-client.ts';
 import { DownStore, LaterStore } from '../helpers/later-store.ts';
 import { startTestService } from '../helpers/service.ts';
 import { announcePath, freshHash, peers4, scrapePath, trackerReply } from '../http/util.ts';
+import { announceBurst } from '../udp/burst.ts';
 import { UdpClient } from '../udp/client.ts';
 import {
   announcePacket,
@@ -31,31 +32,9 @@ describe('frontends with a store that answers later', () => {
   after(() => svc.close());
 
   test('UDP: 100 senders at once, each reply answered later carries its own transaction id', async () => {
-    // Sent before any reply is read: with batch I/O the socket reuses each datagram's bytes
-    // for the next read while the store has not answered yet.
-    const clients = await Promise.all(Array.from({ length: 100 }, () => UdpClient.open('127.0.0.1')));
-    try {
-      const ids = await Promise.all(clients.map((c) => c.connect(svc.udpPort)));
-      const replies = await Promise.all(
-        clients.map((c, i) =>
-          c.request(
-            announcePacket({
-              connId: ids[i],
-              txid: 5000 + i,
-              infoHash: hash20(`later-burst-${i % 5}`),
-              port: 7100 + i,
-            }),
-            svc.udpPort,
-          ),
-        ),
-      );
-      replies.forEach((r, i) => {
-        assert.ok(r, `sender ${i} got no reply`);
-        assert.equal(decodeAnnounceReply(r, 4).txid, 5000 + i);
-      });
-    } finally {
-      await Promise.all(clients.map((c) => c.close()));
-    }
+    // With batch I/O the socket reuses each datagram's bytes for its next read while the
+    // store has not answered yet.
+    await announceBurst(svc.udpPort, '127.0.0.1', 100, 'later-burst');
   });
 
   test('UDP announce and scrape are answered when the store settles', async () => {

@@ -15,6 +15,7 @@ import type { Service } from '../../app/service.ts';
 import { BUNDLE, ensureBuilt, ROOT, startTrakx, tempHome, trakxEnv } from '../helpers/process.ts';
 import { inCI } from '../helpers/required-tool.ts';
 import { startTestService } from '../helpers/service.ts';
+import { announceBurst } from './burst.ts';
 import { UdpClient } from './client.ts';
 import { announcePacket, decodeAnnounceReply, hash20 } from './packets.ts';
 
@@ -62,32 +63,7 @@ describe('udp.io', () => {
   test('200 senders in one burst: each gets its own reply, IPv4 and IPv6', { skip: missing }, async () => {
     const svc = await startTestService({ env: { TRAKX_UDP_IO: 'batch', TRAKX_WORKERS: '1' } });
     services.push(svc);
-    for (const host of ['127.0.0.1', '::1'] as const) {
-      const clients = await Promise.all(Array.from({ length: 100 }, () => UdpClient.open(host)));
-      try {
-        const ids = await Promise.all(clients.map((c) => c.connect(svc.udpPort)));
-        // All sent before any reply is read, so the tracker reads them many per call.
-        const replies = await Promise.all(
-          clients.map((c, i) =>
-            c.request(
-              announcePacket({
-                connId: ids[i],
-                txid: 1000 + i,
-                infoHash: hash20(`burst-${host}`),
-                port: 7000 + i,
-              }),
-              svc.udpPort,
-            ),
-          ),
-        );
-        replies.forEach((r, i) => {
-          assert.ok(r, `sender ${i} got no reply`);
-          assert.equal(decodeAnnounceReply(r, host === '::1' ? 6 : 4).txid, 1000 + i);
-        });
-      } finally {
-        await Promise.all(clients.map((c) => c.close()));
-      }
-    }
+    for (const host of ['127.0.0.1', '::1']) await announceBurst(svc.udpPort, host, 100, `burst-${host}`);
   });
 
   test('udp.io batch without the module stops start-up naming udp.io', async () => {
